@@ -1,0 +1,1 @@
+"""Durable activities: thin, idempotent calls into core services."""

@@ -1,0 +1,1 @@
+"""Identity and access: token verification, principals, roles and workspace-scoped access."""

@@ -1,0 +1,80 @@
+"""The one typed settings object. Nothing else in the code base reads ``os.environ``.
+
+Values come from app settings (Azure) or the process environment (local), every name prefixed
+``DATAWAVE_``. ``local.settings.sample.json`` lists each of them with a working local default and
+``infra/bicep`` sets the same names in Azure; a test keeps the three in step.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Environment(StrEnum):
+    LOCAL = "local"
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DATAWAVE_", extra="ignore", frozen=True, env_ignore_empty=True)
+
+    env: Environment = Field(Environment.LOCAL, description="Deployment environment.")
+    log_level: str = Field("INFO", description="Root log level (DEBUG, INFO, WARNING, ERROR).")
+    data_dir: Path = Field(
+        PROJECT_ROOT / ".datawave",
+        description="Local state: embedded PostgreSQL, local secret store, dev signing key.",
+    )
+
+    postgres_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL connection URL. Unset: an embedded PostgreSQL (pgserver) under data_dir.",
+    )
+    postgres_pool_max: int = Field(10, ge=1, le=200, description="Connection pool size per worker.")
+
+    task_hub: str = Field("DataWaveHub", description="Durable Functions task hub name (host.json).")
+
+    auth_dev_secret: SecretStr | None = Field(
+        None,
+        description="HS256 secret for dev tokens. Unset in local mode: generated under data_dir. "
+        "Never set outside local mode.",
+    )
+    auth_jwks_url: str | None = Field(None, description="Entra ID JWKS URL (RS256 tokens).")
+    auth_issuer: str | None = Field(None, description="Expected token issuer (Entra ID).")
+    auth_audience: str = Field("api://datawave", description="Expected token audience.")
+    auth_clock_skew_seconds: int = Field(60, ge=0, le=600, description="Allowed exp/nbf skew.")
+
+    max_request_bytes: int = Field(1_048_576, ge=1024, description="Largest accepted request body.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _anchor_data_dir(cls, value: Path) -> Path:
+        # A relative data_dir (as in local.settings.sample.json) is relative to the project.
+        return value if value.is_absolute() else PROJECT_ROOT / value
+
+    @model_validator(mode="after")
+    def _dev_tokens_only_locally(self) -> Settings:
+        if self.env is not Environment.LOCAL and self.auth_dev_secret is not None:
+            raise ValueError("DATAWAVE_AUTH_DEV_SECRET may only be set when DATAWAVE_ENV=local")
+        if self.env is not Environment.LOCAL and not self.auth_jwks_url:
+            raise ValueError("DATAWAVE_AUTH_JWKS_URL is required outside local mode")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings (tests and devhost change the environment before reuse)."""
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Workspaces: the tenancy boundary. Every resource belongs to exactly one workspace."""

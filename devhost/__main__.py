@@ -1,0 +1,106 @@
+"""``python -m devhost start|migrate|token|demo``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from uuid import UUID
+
+from devhost.runtime import DEFAULT_APP_DIR
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _start(args: argparse.Namespace) -> int:
+    from devhost.app_loader import load_app
+    from devhost.http_server import DevhostServer, FunctionsHttpHost
+    from devhost.runtime import prepare
+
+    prepare(Path(args.app), log_level=args.log_level)
+    loaded = load_app(Path(args.app))
+    server = DevhostServer(FunctionsHttpHost(loaded), bind=args.host, port=args.port)
+    signal.signal(signal.SIGTERM, _interrupt)
+    print(f"DataWave devhost: {len(loaded.functions)} functions, listening on {server.base_url}/api", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from core.db.database import get_database
+    from core.db.migrations import apply_migrations
+    from devhost.runtime import prepare
+
+    prepare(Path(args.app), migrate=False, log_level=args.log_level)
+    applied = apply_migrations(get_database().url)
+    print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else " (up to date)"))
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from core.auth.tokens import mint_dev_token
+    from core.settings import get_settings, reset_settings_cache
+    from devhost.app_loader import apply_local_settings
+
+    apply_local_settings(Path(args.app))
+    reset_settings_cache()
+    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+    token = mint_dev_token(
+        get_settings(),
+        args.sub,
+        roles,
+        workspaces=args.workspace or None,
+        name=args.name,
+        groups=args.group or None,
+        mfa=args.mfa,
+        ttl_seconds=args.ttl,
+    )
+    print(token)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from devhost.demo import run_demo
+
+    return run_demo(Path(args.app))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devhost", description="Run DataWave without Azure.")
+    parser.add_argument("--app", default=str(DEFAULT_APP_DIR), help="function app directory (default: this project)")
+    parser.add_argument("--log-level", default=None, help="override DATAWAVE_LOG_LEVEL")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    start = commands.add_parser("start", help="serve the function app on 127.0.0.1:7071")
+    start.add_argument("--host", default="127.0.0.1")
+    start.add_argument("--port", type=int, default=7071)
+    start.set_defaults(run=_start)
+
+    commands.add_parser("migrate", help="apply pending database migrations").set_defaults(run=_migrate)
+
+    token = commands.add_parser("token", help="print a local development token")
+    token.add_argument("--sub", required=True, help="subject (user id)")
+    token.add_argument("--roles", default="Viewer", help="comma-separated built-in roles")
+    token.add_argument("--workspace", action="append", type=UUID, help="limit the roles to this workspace (repeatable)")
+    token.add_argument("--group", action="append", help="Entra group id claim (repeatable)")
+    token.add_argument("--name", default=None)
+    token.add_argument("--mfa", action="store_true", help="include mfa in the amr claim")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    token.set_defaults(run=_token)
+
+    commands.add_parser("demo", help="run the governance demo end to end").set_defaults(run=_demo)
+
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

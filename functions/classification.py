@@ -1,0 +1,8 @@
+"""Classification: the classification catalog and inline classification.
+
+Endpoints arrive with this group's issue; the blueprint is registered already so the app's shape is fixed.
+"""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

@@ -1,0 +1,8 @@
+"""Scan orchestration: scan requests, status, pause/resume/cancel and triggers.
+
+Endpoints arrive with this group's issue; the blueprint is registered already so the app's shape is fixed.
+"""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

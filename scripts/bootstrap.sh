@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# All local set-up, idempotent: the Python venv with pinned dependencies and the npm dev tools
+# (Azurite, the Cosmos DB emulator). Re-runs only the steps whose inputs changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+if ! command -v "$PYTHON" >/dev/null 2>&1; then PYTHON=python3; fi
+"$PYTHON" -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is required"'
+
+mkdir -p .datawave
+stamp() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv" >&2
+  "$PYTHON" -m venv .venv
+fi
+py_inputs=(requirements.txt requirements-dev.txt constraints.txt)
+if [ "$(stamp "${py_inputs[@]}")" != "$(cat .venv/.datawave-stamp 2>/dev/null || true)" ]; then
+  echo "bootstrap: installing Python dependencies" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+  stamp "${py_inputs[@]}" > .venv/.datawave-stamp
+fi
+
+if command -v npm >/dev/null 2>&1; then
+  if [ "$(stamp package.json package-lock.json)" != "$(cat node_modules/.datawave-stamp 2>/dev/null || true)" ]; then
+    echo "bootstrap: installing npm dev tools (Azurite, Cosmos DB emulator)" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+    stamp package.json package-lock.json > node_modules/.datawave-stamp
+  fi
+else
+  echo "bootstrap: npm not found; Azurite and the Cosmos DB emulator are unavailable" >&2
+fi

@@ -1,0 +1,82 @@
+"""Shared fixtures: one embedded PostgreSQL per test session, a migrated template database, and a
+fresh database cloned from it for each test module (CREATE DATABASE ... TEMPLATE is fast)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from core.db.migrations import apply_migrations
+
+TEMPLATE_DB = "datawave_template"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):
+    """The embedded PostgreSQL server (pgserver) for the whole session."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        root = tmp_path_factory.mktemp("pg")
+        server = pgserver.get_server(root / "data", cleanup_mode="stop")
+    admin_url = server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}")
+        conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
+    apply_migrations(server.get_uri(TEMPLATE_DB))
+    return server
+
+
+@pytest.fixture(scope="module")
+def database_url(pg_server) -> Iterator[str]:
+    """A fresh, fully migrated database for one test module."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin_url = pg_server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
+    yield pg_server.get_uri(name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+DEV_SECRET = "test-only-dev-secret-" + uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module")
+def app_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Point the app's settings at this module's database and a private data dir."""
+    from core.db.database import reset_database
+    from core.settings import reset_settings_cache
+    from functions.api import reset_token_verifier
+
+    values = {
+        "DATAWAVE_ENV": "local",
+        "DATAWAVE_POSTGRES_URL": database_url,
+        "DATAWAVE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+        "DATAWAVE_AUTH_DEV_SECRET": DEV_SECRET,
+        "DATAWAVE_LOG_LEVEL": "INFO",
+    }
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    reset_settings_cache()
+    reset_database()
+    reset_token_verifier()
+    yield values
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    reset_settings_cache()
+    reset_database()
+    reset_token_verifier()
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent

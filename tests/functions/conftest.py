@@ -1,0 +1,72 @@
+"""In-process HTTP: requests go through devhost's router to the real function objects, no socket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from core.auth.tokens import mint_dev_token
+from core.settings import get_settings
+from devhost.app_loader import load_app
+from devhost.http_server import FunctionsHttpHost
+from tests.conftest import PROJECT_ROOT
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    function: str | None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+
+class InProcessClient:
+    def __init__(self, host: FunctionsHttpHost) -> None:
+        self.host = host
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json_body: Any = None,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        all_headers = {"host": "localhost:7071", **(headers or {})}
+        if token:
+            all_headers["authorization"] = f"Bearer {token}"
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            all_headers.setdefault("content-type", "application/json")
+        status, out_headers, out_body, function = self.host.handle(method, path, all_headers, body or b"")
+        return Reply(status, out_headers, out_body, function)
+
+
+@pytest.fixture(scope="module")
+def loaded_app():
+    return load_app(PROJECT_ROOT)
+
+
+@pytest.fixture(scope="module")
+def client(app_env, loaded_app) -> InProcessClient:
+    return InProcessClient(FunctionsHttpHost(loaded_app))
+
+
+@pytest.fixture(scope="module")
+def make_token(app_env) -> Callable[..., str]:
+    def make(subject: str = "alice", roles: list[str] | None = None, **kwargs: Any) -> str:
+        return mint_dev_token(get_settings(), subject, roles if roles is not None else ["Admin"], **kwargs)
+
+    return make
