@@ -16,31 +16,30 @@ def _interrupt(*_: object) -> None:
 
 
 def _start(args: argparse.Namespace) -> int:
-    from devhost.app_loader import load_app
-    from devhost.http_server import DevhostServer, FunctionsHttpHost
+    from core.db.database import get_database
+    from devhost.host import LocalHost
     from devhost.runtime import prepare
 
     prepare(Path(args.app), log_level=args.log_level)
-    loaded = load_app(Path(args.app))
-    server = DevhostServer(FunctionsHttpHost(loaded), bind=args.host, port=args.port)
+    host = LocalHost(Path(args.app), get_database().url, bind=args.host, port=args.port)
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"DataWave devhost: {len(loaded.functions)} functions, listening on {server.base_url}/api", flush=True)
+    print(f"DataWave devhost: {len(host.loaded.functions)} functions, listening on {host.base_url}/api", flush=True)
     try:
-        server.serve_forever()
+        host.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        host.stop()
     return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
     from core.db.database import get_database
     from core.db.migrations import apply_migrations
-    from devhost.runtime import prepare
+    from devhost.runtime import DEVHOST_MIGRATIONS, prepare
 
     prepare(Path(args.app), migrate=False, log_level=args.log_level)
-    applied = apply_migrations(get_database().url)
+    applied = apply_migrations(get_database().url, DEVHOST_MIGRATIONS)
     print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else " (up to date)"))
     return 0
 

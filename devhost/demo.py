@@ -10,9 +10,9 @@ import uuid
 from pathlib import Path
 
 from core.auth.tokens import mint_dev_token
-from devhost.app_loader import load_app
+from core.db.database import get_database
 from devhost.client import http_call
-from devhost.http_server import DevhostServer, FunctionsHttpHost
+from devhost.host import LocalHost
 from devhost.runtime import prepare
 
 DEMO_WORKSPACE = "DataWave Demo"
@@ -24,12 +24,11 @@ def _say(text: str = "") -> None:
 
 def run_demo(app_dir: Path) -> int:
     settings = prepare(app_dir, log_level="WARNING")
-    loaded = load_app(app_dir)
-    server = DevhostServer(FunctionsHttpHost(loaded), port=0)
-    server.start_in_background()
-    base = server.base_url + "/api"
+    host = LocalHost(app_dir, get_database().url, port=0)
+    host.start_background()
+    base = host.base_url + "/api"
     try:
-        _say(f"DataWave demo — devhost serving {len(loaded.functions)} functions at {base}")
+        _say(f"DataWave demo — devhost serving {len(host.loaded.functions)} functions at {base}")
         _say()
 
         health = http_call("GET", f"{base}/health").json()
@@ -82,4 +81,4 @@ def run_demo(app_dir: Path) -> int:
         )
         return 0
     finally:
-        server.stop()
+        host.stop()

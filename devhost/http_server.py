@@ -7,7 +7,6 @@ catch-all), the first whose template and methods match wins; route values go to
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import logging
@@ -23,6 +22,7 @@ import azure.functions as func
 
 from core.route_templates import RouteTemplate
 from devhost.app_loader import LoadedApp
+from devhost.worker_loop import awaited, run_async
 
 log = logging.getLogger("devhost.http")
 
@@ -37,6 +37,7 @@ class HttpFunction:
     methods: frozenset[str]
     binding_name: str
     call: Callable[..., Any]
+    bindings: list[Any]
 
 
 def http_functions(loaded: LoadedApp) -> list[HttpFunction]:
@@ -55,6 +56,7 @@ def http_functions(loaded: LoadedApp) -> list[HttpFunction]:
                 methods=frozenset(str(getattr(m, "value", m)).upper() for m in methods),
                 binding_name=trigger.name,
                 call=function.get_user_function(),
+                bindings=list(function.get_bindings()),
             )
         )
     result.sort(key=lambda f: f.template.precedence)
@@ -73,6 +75,8 @@ class FunctionsHttpHost:
         self.loaded = loaded
         self.functions = http_functions(loaded)
         self.extra_routes: list[tuple[str, Callable[..., tuple[int, dict[str, str], bytes]]]] = []
+        # Input bindings devhost can satisfy, by binding type (e.g. "durableClient").
+        self.binding_providers: dict[str, Callable[[Any], Any]] = {}
 
     def add_prefix_handler(self, prefix: str, handler: Callable[..., tuple[int, dict[str, str], bytes]]) -> None:
         """Serve paths under ``prefix`` (e.g. the Durable extension's webhooks) with ``handler``."""
@@ -91,13 +95,14 @@ class FunctionsHttpHost:
         if prefix and not (path == prefix or path.startswith(prefix + "/")):
             return (*_host_error(404, "route_not_found", f"no endpoint at {path}"), None)
         relative = path[len(prefix) :].lstrip("/")
+        host_header = next((v for k, v in headers.items() if k.lower() == "host"), "localhost")
         for function in self.functions:
             route_values = function.template.match(relative)
             if route_values is None or method not in function.methods:
                 continue
             request = func.HttpRequest(
                 method=method,
-                url=f"http://{headers.get('host', 'localhost')}{raw_path}",
+                url=f"http://{host_header}{raw_path}",
                 headers=headers,
                 params=dict(parse_qsl(parts.query, keep_blank_values=True)),
                 route_params=route_values,
@@ -107,10 +112,15 @@ class FunctionsHttpHost:
         return (*_host_error(404, "route_not_found", f"no endpoint at {path}"), None)
 
     def _invoke(self, function: HttpFunction, request: func.HttpRequest) -> tuple[int, dict[str, str], bytes]:
+        kwargs: dict[str, Any] = {function.binding_name: request}
+        for binding in function.bindings:
+            provider = self.binding_providers.get(getattr(binding, "type", ""))
+            if provider is not None and binding.name != function.binding_name:
+                kwargs[binding.name] = provider(binding)
         try:
-            result = function.call(**{function.binding_name: request})
+            result = function.call(**kwargs)
             if inspect.isawaitable(result):
-                result = asyncio.run(_awaited(result))
+                result = run_async(awaited(result))
         except Exception:  # noqa: BLE001 - like the host: a crashed function is a bare 500
             log.exception("function raised", extra={"function": function.name})
             return _host_error(500, "internal_error", "the function failed")
@@ -122,10 +132,6 @@ class FunctionsHttpHost:
             mimetype = result.mimetype or "text/plain"
             headers["Content-Type"] = f"{mimetype}; charset={result.charset or 'utf-8'}"
         return result.status_code, headers, result.get_body() or b""
-
-
-async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -11,6 +11,7 @@ from core.settings import PROJECT_ROOT, Settings, get_settings, reset_settings_c
 from devhost.app_loader import apply_local_settings
 
 DEFAULT_APP_DIR = PROJECT_ROOT
+DEVHOST_MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def prepare(app_dir: Path = DEFAULT_APP_DIR, *, migrate: bool = True, log_level: str | None = None) -> Settings:
@@ -21,5 +22,5 @@ def prepare(app_dir: Path = DEFAULT_APP_DIR, *, migrate: bool = True, log_level:
     settings = get_settings()
     configure_logging(log_level or settings.log_level)
     if migrate:
-        apply_migrations(get_database().url)
+        apply_migrations(get_database().url, DEVHOST_MIGRATIONS)
     return settings

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from core.db.migrations import apply_migrations
+from devhost.runtime import DEVHOST_MIGRATIONS
 
 TEMPLATE_DB = "datawave_template"
 
@@ -30,7 +31,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory):
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}")
         conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
-    apply_migrations(server.get_uri(TEMPLATE_DB))
+    apply_migrations(server.get_uri(TEMPLATE_DB), DEVHOST_MIGRATIONS)
     return server
 
 

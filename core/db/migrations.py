@@ -22,10 +22,13 @@ def _yoyo_url(url: str) -> str:
     return url
 
 
-def apply_migrations(url: str) -> list[str]:
-    """Apply every pending migration in order; return the ids applied (empty when up to date)."""
+def apply_migrations(url: str, *extra_dirs: Path) -> list[str]:
+    """Apply every pending migration in order; return the ids applied (empty when up to date).
+
+    ``extra_dirs`` hold migrations of other owners sharing the database (devhost's durable state).
+    """
     backend = get_backend(_yoyo_url(url))
-    migrations = read_migrations(str(MIGRATIONS_DIR))
+    migrations = read_migrations(str(MIGRATIONS_DIR), *(str(d) for d in extra_dirs))
     try:
         with backend.lock():
             pending = backend.to_apply(migrations)

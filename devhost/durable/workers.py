@@ -1,0 +1,169 @@
+"""The threads that drive durable work: one orchestration dispatcher (replays never run on HTTP
+threads) and an activity pool of ``durableTask.maxConcurrentActivityFunctions`` workers."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import threading
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from core.db.database import Database
+from devhost.durable.engine import Engine
+from devhost.durable.history import EventType, event, utc_now
+from devhost.durable.store import DurableStore
+from devhost.worker_loop import awaited, run_async
+
+log = logging.getLogger("devhost.durable")
+
+
+class DurableWorkers:
+    def __init__(self, database: Database, engine: Engine, store: DurableStore, max_activities: int) -> None:
+        self.database = database
+        self.engine = engine
+        self.store = store
+        self.max_activities = max(1, max_activities)
+        self.owner = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._orchestration_wake = threading.Condition()
+        self._activity_wake = threading.Condition()
+        self._inflight = 0
+        self._inflight_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(self.max_activities, thread_name_prefix="devhost-activity")
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> None:
+        with self.database.connection() as conn:
+            released = self.store.release_claims(conn)
+            conn.commit()
+        if released:
+            log.info("re-running activities claimed by a previous devhost", extra={"activities": released})
+        for target, name in (
+            (self._orchestration_loop, "devhost-orchestrations"),
+            (self._activity_loop, "devhost-activity-dispatch"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake_orchestrations()
+        self.wake_activities()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def wake_orchestrations(self) -> None:
+        with self._orchestration_wake:
+            self._orchestration_wake.notify_all()
+
+    def wake_activities(self) -> None:
+        with self._activity_wake:
+            self._activity_wake.notify_all()
+
+    # -- orchestrations ---------------------------------------------------------------------------
+    def _orchestration_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self._orchestration_pass()
+            except Exception:  # noqa: BLE001 - keep the dispatcher alive; the episode rolled back
+                log.exception("orchestration dispatcher error")
+                worked = False
+            if worked:
+                continue
+            timeout = 0.5
+            try:
+                with self.database.connection() as conn:
+                    next_at = self.store.next_visible_at(conn)
+                if next_at is not None:
+                    timeout = min(timeout, max(0.005, (next_at - datetime.now(UTC)).total_seconds()))
+            except Exception:  # noqa: BLE001
+                log.exception("could not read the next timer")
+            with self._orchestration_wake:
+                if not self._stop.is_set():
+                    self._orchestration_wake.wait(timeout)
+
+    def _orchestration_pass(self) -> bool:
+        with self.database.connection() as conn:
+            ready = self.store.ready_instances(conn, 100)
+            conn.commit()
+        worked = False
+        for instance_id in ready:
+            with self.database.connection() as conn:
+                try:
+                    result = self.engine.run_episode(conn, instance_id)
+                    conn.commit()
+                except Exception:
+                    conn.rollback()
+                    self.engine.forget(instance_id)
+                    raise
+            if result is not None:
+                worked = True
+                if result.woke_activities:
+                    self.wake_activities()
+        return worked
+
+    # -- activities -------------------------------------------------------------------------------
+    def _activity_loop(self) -> None:
+        while not self._stop.is_set():
+            with self._inflight_lock:
+                free = self.max_activities - self._inflight
+            claimed: list[dict[str, Any]] = []
+            if free > 0:
+                try:
+                    with self.database.connection() as conn:
+                        claimed = self.store.claim_work(conn, self.owner, free)
+                        conn.commit()
+                except Exception:  # noqa: BLE001
+                    log.exception("could not claim activity work")
+            for work in claimed:
+                with self._inflight_lock:
+                    self._inflight += 1
+                self._pool.submit(self._run_activity, work)
+            if not claimed:
+                with self._activity_wake:
+                    if not self._stop.is_set():
+                        self._activity_wake.wait(0.5)
+
+    def _run_activity(self, work: dict[str, Any]) -> None:
+        try:
+            completion = self._execute(work)
+            with self.database.connection() as conn:
+                self.store.finish_work(conn, work, completion)
+                conn.commit()
+            self.wake_orchestrations()
+        except Exception:  # noqa: BLE001 - the claim stays; a restart runs the activity again
+            log.exception("could not record an activity result", extra={"activity": work["name"]})
+        finally:
+            with self._inflight_lock:
+                self._inflight -= 1
+            self.wake_activities()
+
+    def _execute(self, work: dict[str, Any]) -> dict[str, Any]:
+        name = work["name"]
+        function, input_name = self.engine.functions.activities[name]
+        task_id = work["task_id"]
+        try:
+            value = json.loads(work["input"]) if work["input"] is not None else None
+            result = function(**{input_name: value})
+            if inspect.isawaitable(result):
+                result = run_async(awaited(result))
+            payload = json.dumps(result)  # a non-JSON result fails the task, as in Azure
+            return event(EventType.TASK_COMPLETED, utc_now(), TaskScheduledId=task_id, Result=payload)
+        except Exception as exc:  # noqa: BLE001 - an activity failure is a TaskFailed for the orchestrator
+            details = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            log.info("activity failed", extra={"activity": name, "error_type": type(exc).__name__})
+            return event(
+                EventType.TASK_FAILED,
+                utc_now(),
+                TaskScheduledId=task_id,
+                Reason=f"Activity function '{name}' failed: {exc}",
+                Details=details,
+            )
