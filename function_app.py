@@ -5,6 +5,7 @@ import azure.durable_functions as df
 from core.observability import install_correlation_filter
 from functions import (
     audit,
+    authz,
     catalog,
     classification,
     compliance,
@@ -19,5 +20,6 @@ from functions import (
 install_correlation_filter()
 
 app = df.DFApp()
-for group in (system, workspaces, datasources, scanrules, classification, catalog, scans, racine, compliance, audit):
+GROUPS = (system, workspaces, authz, datasources, scanrules, classification, catalog, scans, racine, compliance, audit)
+for group in GROUPS:
     app.register_functions(group.bp)

@@ -24,6 +24,11 @@ class Environment(StrEnum):
     PROD = "prod"
 
 
+class AuditStoreKind(StrEnum):
+    POSTGRES = "postgres"
+    COSMOS = "cosmos"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATAWAVE_", extra="ignore", frozen=True, env_ignore_empty=True)
 
@@ -54,6 +59,22 @@ class Settings(BaseSettings):
 
     max_request_bytes: int = Field(1_048_576, ge=1024, description="Largest accepted request body.")
 
+    quota_default_data_sources: int = Field(50, ge=0, description="Data sources per workspace until a quota is set.")
+    quota_default_concurrent_scans: int = Field(
+        5, ge=0, description="Concurrently running scans per workspace until a quota is set."
+    )
+
+    audit_store: AuditStoreKind = Field(
+        AuditStoreKind.POSTGRES, description="Where audit records live: postgres (default) or cosmos."
+    )
+    cosmos_endpoint: str | None = Field(None, description="Azure Cosmos DB account endpoint (audit_store=cosmos).")
+    cosmos_key: SecretStr | None = Field(
+        None, description="Cosmos DB account key; unset: managed identity (DefaultAzureCredential)."
+    )
+    cosmos_database: str = Field("datawave", description="Cosmos DB database name.")
+    cosmos_audit_container: str = Field("audit", description="Cosmos DB container for audit records (/workspaceId).")
+    cosmos_verify_tls: bool = Field(True, description="Verify the Cosmos DB TLS certificate (false only for emulators).")
+
     @field_validator("data_dir")
     @classmethod
     def _anchor_data_dir(cls, value: Path) -> Path:
@@ -66,6 +87,10 @@ class Settings(BaseSettings):
             raise ValueError("DATAWAVE_AUTH_DEV_SECRET may only be set when DATAWAVE_ENV=local")
         if self.env is not Environment.LOCAL and not self.auth_jwks_url:
             raise ValueError("DATAWAVE_AUTH_JWKS_URL is required outside local mode")
+        if self.audit_store is AuditStoreKind.COSMOS and not self.cosmos_endpoint:
+            raise ValueError("DATAWAVE_COSMOS_ENDPOINT is required when DATAWAVE_AUDIT_STORE=cosmos")
+        if self.env is Environment.PROD and not self.cosmos_verify_tls:
+            raise ValueError("DATAWAVE_COSMOS_VERIFY_TLS may only be false outside prod")
         return self
 
 

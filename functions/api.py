@@ -2,32 +2,46 @@
 
 ``@api.route(...)`` registers an anonymous-level HTTP function (identity is the bearer token, not a
 function key) whose wrapper, for every request:
-correlation id → size and JSON checks → token → permission → parameter parsing (pydantic) → handler
-→ JSON response; every failure becomes ``{"error": {"code", "message", "details"}}``.
+correlation id → size and JSON checks → token → permission (policy decision point) → MFA for
+sensitive permissions → parameter parsing (pydantic) → handler → JSON response; every failure
+becomes ``{"error": {"code", "message", "details"}}``.
+
+Audit: every state-changing route (any method but GET, unless declared otherwise) and every denial
+(401/403 on any route) writes an audit record. A successful change is recorded by a hook armed on the
+request's unit of work, so the record commits in the same transaction as the change; denials and
+failures are recorded in a transaction of their own after the request's work was rolled back.
 The same declarations feed the OpenAPI document (``functions.openapi``) and the 404/405 fallback.
 """
 
 from __future__ import annotations
 
 import inspect
+import ipaddress
 import json
 import logging
 import time
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
 
 import azure.functions as func
 import psycopg
 import psycopg_pool
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from core.audit import service as audit
+from core.audit.chain import change_hash
+from core.audit.model import AuditEntry, Outcome
 from core.auth.access import Access, resolve_access
 from core.auth.principal import Principal
+from core.auth.roles import is_sensitive
 from core.auth.tokens import TokenVerifier
-from core.db.unit_of_work import UnitOfWork
+from core.db.unit_of_work import AuditNote, UnitOfWork
 from core.errors import DomainError, InvalidInput, PayloadTooLarge, PermissionDenied, Unauthenticated
 from core.observability import correlation_id_from_headers, reset_correlation_id, set_correlation_id
 from core.route_templates import RouteTemplate
@@ -66,6 +80,7 @@ class Route:
     path_params: dict[str, TypeAdapter[Any]] = field(default_factory=dict)
     response_model: Any = None
     wants_context: bool = False
+    audited: bool = True
     template: RouteTemplate = field(init=False)
 
     def __post_init__(self) -> None:
@@ -84,6 +99,8 @@ class RequestContext:
         self.principal: Principal | None = None
         self._access: Access | None = None
         self._uow: UnitOfWork | None = None
+        self.audit_note = AuditNote()
+        self.audit_recorded = False
 
     @property
     def uow(self) -> UnitOfWork:
@@ -92,6 +109,7 @@ class RequestContext:
         if self._uow is None:
             uow = UnitOfWork()
             uow.__enter__()
+            uow.audit_note = self.audit_note
             self._uow = uow
         return self._uow
 
@@ -153,11 +171,15 @@ class Api:
         status: int = 200,
         summary: str = "",
         name: str | None = None,
+        audit: bool | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Declare an endpoint. ``permission=None`` makes it anonymous (health and OpenAPI only)."""
+        """Declare an endpoint. ``permission=None`` makes it anonymous (health and OpenAPI only).
+
+        ``audit`` defaults to True for every method but GET; pass False for a read-only POST."""
 
         def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
             route = _describe(handler, method.upper(), path, permission, status, summary, self._tag, name)
+            route.audited = audit if audit is not None else route.method != "GET"
             ROUTES.append(route)
 
             def http_function(req: func.HttpRequest) -> func.HttpResponse:
@@ -209,7 +231,13 @@ def _describe(
         permission=permission,
         status=status,
         summary=summary or (doc.splitlines()[0] if doc else handler.__name__.replace("_", " ")),
-        description=doc,
+        description=doc
+        + (
+            f"\n\nRequires `{permission}`, a sensitive permission: the token must carry MFA evidence "
+            "(`amr` contains `mfa`), else 403 `mfa_required`."
+            if is_sensitive(permission)
+            else ""
+        ),
         tag=tag,
         response_model=hints.get("return"),
     )
@@ -264,6 +292,7 @@ def dispatch(route: Route, req: func.HttpRequest) -> func.HttpResponse:
             ctx.close(error)
         except Exception:  # noqa: BLE001 - closing must not mask the response
             log.exception("failed to release the unit of work")
+    _audit_outcome(route, req, ctx, response.status_code, error)
     log.info(
         "request handled",
         extra={
@@ -291,6 +320,12 @@ def _run(route: Route, req: func.HttpRequest, ctx: RequestContext) -> func.HttpR
         ctx._access = resolve_access(ctx.uow, ctx.principal, route.permission)
         if ctx._access.scope.empty:
             raise PermissionDenied(f"permission {route.permission} is required")
+        if is_sensitive(route.permission) and not ctx.principal.has_mfa:
+            raise PermissionDenied(
+                f"{route.permission} is sensitive: sign in with multi-factor authentication", code="mfa_required"
+            )
+        if route.audited:
+            audit.record_with_commit(ctx.uow, lambda _: _mark_recorded(ctx, _audit_entry(route, req, ctx, None)))
 
     kwargs: dict[str, Any] = {}
     if route.wants_context:
@@ -311,6 +346,91 @@ def _run(route: Route, req: func.HttpRequest, ctx: RequestContext) -> func.HttpR
 
     result = route.handler(**kwargs)
     return _to_http(result, route, ctx.correlation_id)
+
+
+def _mark_recorded(ctx: RequestContext, entry: AuditEntry) -> AuditEntry:
+    ctx.audit_recorded = True
+    return entry
+
+
+def client_ip(req: func.HttpRequest) -> str | None:
+    """The first hop of ``X-Forwarded-For`` (API Management / Front Door set it), if it is an IP."""
+    first = (req.headers.get("x-forwarded-for") or "").split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(first)) if first else None
+    except ValueError:
+        return None
+
+
+def _uuid_or_none(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _request_json(req: func.HttpRequest) -> Any:
+    body = req.get_body() or b""
+    if not body.strip():
+        return None
+    if len(body) > get_settings().max_request_bytes:
+        return {"unparsed_bytes": len(body)}
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {"unparsed_bytes": len(body)}
+
+
+def _audit_entry(route: Route, req: func.HttpRequest, ctx: RequestContext, error: BaseException | None) -> AuditEntry:
+    """The audit entry of this request: success when ``error`` is None."""
+    note = ctx.audit_note
+    body = _request_json(req)
+    workspace_id = (
+        note.workspace_id
+        or _uuid_or_none(req.route_params.get("workspace_id"))
+        or _uuid_or_none(body.get("workspace_id") if isinstance(body, dict) else None)
+        or _uuid_or_none(req.params.get("workspace_id"))
+    )
+    path = urlsplit(req.url).path
+    change = {"action": route.function_name, "path": path, "query": dict(req.params), "body": body, **note.change}
+    if error is None:
+        outcome, status, reason = Outcome.SUCCESS, route.status, None
+    else:
+        status = getattr(error, "status", 503 if isinstance(error, psycopg.Error) else 500)
+        reason = getattr(error, "code", "service_unavailable" if status == 503 else "internal_error")
+        outcome = Outcome.DENIED if status in (401, 403) else Outcome.FAILED
+    return AuditEntry(
+        workspace_id=workspace_id,
+        recorded_at=datetime.now(UTC),
+        actor=ctx.principal.subject if ctx.principal else "anonymous",
+        actor_name=ctx.principal.name if ctx.principal else None,
+        action=f"{route.tag}.{route.function_name}",
+        target=note.target or path,
+        outcome=outcome,
+        status=status,
+        reason=reason,
+        correlation_id=ctx.correlation_id,
+        client_ip=client_ip(req),
+        change_hash=change_hash(change),
+    )
+
+
+def _audit_outcome(
+    route: Route, req: func.HttpRequest, ctx: RequestContext, status: int, error: BaseException | None
+) -> None:
+    """Record what the commit hook did not: denials (any route) and failed or uncommitted changes."""
+    if ctx.audit_recorded or route.permission is None:
+        return
+    denied = status in (401, 403)
+    if not denied and not route.audited:
+        return
+    if status >= 400 and error is None:
+        error = DomainError("request failed")
+        error.status = status
+    try:
+        audit.record_alone(_audit_entry(route, req, ctx, error if status >= 400 else None))
+    except Exception:  # noqa: BLE001 - the response is decided; the log says the record is missing
+        log.exception("audit record could not be written", extra={"route": route.function_name, "status": status})
 
 
 def authenticate(req: func.HttpRequest) -> Principal:

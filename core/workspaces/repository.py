@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -9,7 +10,7 @@ from uuid import UUID
 import psycopg
 from psycopg import errors
 
-from core.auth.access import Membership, WorkspaceScope
+from core.auth.policy import WorkspaceScope
 from core.errors import Conflict
 from core.workspaces.model import Workspace
 
@@ -41,11 +42,25 @@ class WorkspaceRepository:
             ) from None
 
     def add_member(self, workspace_id: UUID, principal_id: str, role: str, added_by: str) -> None:
+        """Give ``principal_id`` (a user) ``role`` in the workspace: a workspace-scoped role assignment."""
         self._conn.execute(
-            "INSERT INTO workspace_members (workspace_id, principal_id, role, added_by)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (workspace_id, principal_id, role, added_by),
+            "INSERT INTO role_assignments (id, principal_id, principal_type, role, workspace_id, created_by)"
+            " VALUES (gen_random_uuid(), %s, 'user', %s, %s, %s) ON CONFLICT DO NOTHING",
+            (principal_id, role, workspace_id, added_by),
         )
+
+    def exists(self, workspace_id: UUID) -> bool:
+        """Whether the workspace exists at all (callers must not disclose this beyond the caller's scope)."""
+        return self._conn.execute("SELECT 1 FROM workspaces WHERE id = %s", (workspace_id,)).fetchone() is not None
+
+    # WorkspaceDirectory (core.auth.policy): regions for data-residency conditions.
+    def regions(self, ids: Collection[UUID]) -> dict[UUID, str]:
+        rows = self._conn.execute("SELECT id, region FROM workspaces WHERE id = ANY(%s)", (list(ids),)).fetchall()
+        return {row["id"]: row["region"] for row in rows}
+
+    def in_regions(self, regions: Collection[str]) -> set[UUID]:
+        rows = self._conn.execute("SELECT id FROM workspaces WHERE region = ANY(%s)", (list(regions),)).fetchall()
+        return {row["id"] for row in rows}
 
     def get(self, scope: WorkspaceScope, workspace_id: UUID) -> Workspace | None:
         where, params = scope.sql("id")
@@ -65,9 +80,3 @@ class WorkspaceRepository:
         query += " ORDER BY created_at, id LIMIT %(limit)s"
         args["limit"] = limit
         return [Workspace.model_validate(row) for row in self._conn.execute(query, args).fetchall()]
-
-    def memberships(self, identities: list[str]) -> list[Membership]:
-        rows = self._conn.execute(
-            "SELECT workspace_id, role FROM workspace_members WHERE principal_id = ANY(%s)", (identities,)
-        ).fetchall()
-        return [Membership(workspace_id=row["workspace_id"], role=row["role"]) for row in rows]

@@ -33,6 +33,8 @@ def create_workspace(uow: UnitOfWork, access: Access, command: WorkspaceCreate) 
     )
     uow.workspaces.add(workspace)
     uow.workspaces.add_member(workspace.id, access.principal.subject, CREATOR_ROLE, access.principal.subject)
+    uow.audit_note.workspace_id = workspace.id
+    uow.audit_note.target = f"workspaces/{workspace.id}"
     uow.commit()
     return workspace
 

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from core.auth.access import build_access
+from core.auth.policy import token_grants
 from core.auth.principal import Principal
 from core.db.database import Database
 from core.db.migrations import apply_migrations, pending_migrations
@@ -25,7 +26,8 @@ def database(database_url):
 
 
 def _admin_access(permission: str):
-    return build_access(Principal("admin", roles=frozenset({"Admin"})), permission, [])
+    principal = Principal("admin", roles=frozenset({"Admin"}))
+    return build_access(principal, permission, token_grants(principal))
 
 
 def test_migrations_are_applied_once(database_url):
@@ -42,7 +44,7 @@ def test_migrations_create_the_schema_on_an_empty_database(pg_server):
         assert applied and applied[0].startswith("0001")
         with psycopg.connect(pg_server.get_uri(name)) as conn:
             tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
-        assert {"workspaces", "workspace_members"} <= tables
+        assert {"workspaces", "role_assignments", "custom_roles", "audit_records"} <= tables
     finally:
         with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
@@ -55,7 +57,7 @@ def test_uncommitted_work_is_rolled_back(database):
         uow.workspaces.add_member(workspace.id, "ghost", "Viewer", "admin")
         # leaving without commit
     with UnitOfWork(database) as uow:
-        members = uow.workspaces.memberships(["ghost"])
+        members = uow.authz.assignment_grants(["ghost"])
     assert members == []
 
 
@@ -68,7 +70,7 @@ def test_failed_create_leaves_no_partial_rows(database):
     with database.connection() as conn:
         count = conn.execute("SELECT count(*) AS n FROM workspaces WHERE lower(name) = 'once'").fetchone()["n"]
         members = conn.execute(
-            "SELECT count(*) AS n FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id"
+            "SELECT count(*) AS n FROM role_assignments m JOIN workspaces w ON w.id = m.workspace_id"
             " WHERE lower(w.name) = 'once'"
         ).fetchone()["n"]
     assert (count, members) == (1, 1)
@@ -79,7 +81,8 @@ def test_repository_filters_by_scope(database):
         a = service.create_workspace(uow, _admin_access("workspaces:create"), WorkspaceCreate(name="Scope A"))
     with UnitOfWork(database) as uow:
         b = service.create_workspace(uow, _admin_access("workspaces:create"), WorkspaceCreate(name="Scope B"))
-    only_a = build_access(Principal("x", workspace_roles={a.id: frozenset({"Viewer"})}), "workspaces:read", [])
+    scoped = Principal("x", workspace_roles={a.id: frozenset({"Viewer"})})
+    only_a = build_access(scoped, "workspaces:read", token_grants(scoped))
     with UnitOfWork(database) as uow:
         assert uow.workspaces.get(only_a.scope, a.id) is not None
         assert uow.workspaces.get(only_a.scope, b.id) is None

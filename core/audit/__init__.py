@@ -1,0 +1,1 @@
+"""The audit trail: append-only records, hash-chained per workspace, with verification."""
