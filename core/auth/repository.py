@@ -18,6 +18,7 @@ from core.auth.catalog import RoleCatalog, RoleDefinition
 from core.auth.conditions import GrantConditions
 from core.auth.model import AppRoleMapping, Assignment, Elevation, ElevationStatus
 from core.auth.policy import Grant, GrantSource, WorkspaceScope
+from core.db.unit_of_work import savepoint
 from core.errors import Conflict
 
 _ASSIGNMENT = "id, principal_id, principal_type, role, workspace_id, conditions, created_by, created_at"
@@ -62,7 +63,7 @@ class AuthzRepository:
 
     def add_role(self, name: str, description: str, permissions: list[str], inherits: list[str], by: str) -> None:
         try:
-            with self._conn.transaction():
+            with savepoint(self._conn):
                 self._conn.execute(
                     "INSERT INTO custom_roles (name, description, permissions, inherits, created_by)"
                     " VALUES (%s, %s, %s, %s, %s)",
@@ -100,7 +101,7 @@ class AuthzRepository:
     # -- assignments --------------------------------------------------------------------------
     def add_assignment(self, assignment: Assignment) -> None:
         try:
-            with self._conn.transaction():
+            with savepoint(self._conn):
                 self._conn.execute(
                     f"INSERT INTO role_assignments ({_ASSIGNMENT}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                     (

@@ -12,13 +12,15 @@ succeeded (for stores that cannot join the PostgreSQL transaction).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from core.db.database import Database, get_database
 
@@ -30,6 +32,21 @@ if TYPE_CHECKING:
     from core.workspaces.repository import WorkspaceRepository
 
 Hook = Callable[["UnitOfWork"], None]
+
+
+@contextmanager
+def savepoint(connection: psycopg.Connection) -> Iterator[None]:
+    """A savepoint inside the unit of work's transaction (so a caught error, e.g. a unique
+    violation, leaves the transaction usable).
+
+    psycopg's ``transaction()`` on an idle connection opens AND COMMITS a transaction of its own,
+    which would commit the unit of work's change before the service decides to; opening the
+    transaction first makes it a true savepoint.
+    """
+    if connection.info.transaction_status == TransactionStatus.IDLE:
+        connection.execute("SELECT 1")  # starts the transaction (non-autocommit)
+    with connection.transaction():
+        yield
 
 
 @dataclass

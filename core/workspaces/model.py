@@ -13,7 +13,11 @@ from core.workspaces.regions import AZURE_REGIONS
 class WorkspaceCreate(BaseModel):
     """A new workspace."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"name": "Finance EU", "description": "Finance data", "region": "westeurope"}]},
+    )
 
     name: str = Field(
         min_length=3,

@@ -11,6 +11,7 @@ import psycopg
 from psycopg import errors
 
 from core.auth.policy import WorkspaceScope
+from core.db.unit_of_work import savepoint
 from core.errors import Conflict
 from core.workspaces.model import Workspace
 
@@ -23,7 +24,7 @@ class WorkspaceRepository:
 
     def add(self, workspace: Workspace) -> None:
         try:
-            with self._conn.transaction():  # savepoint: a conflict leaves the outer transaction usable
+            with savepoint(self._conn):
                 self._conn.execute(
                     f"INSERT INTO workspaces ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     (

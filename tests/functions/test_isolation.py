@@ -1,0 +1,146 @@
+"""Workspace isolation over EVERY route: a caller with full rights in workspace B, aimed at workspace
+A's resources, gets 404 and never A's data.
+
+The test is generic so routes added later are covered without editing it: every path parameter is
+filled by NAME with a real id from workspace A (a route with a parameter this table cannot fill fails
+the test, so its author must add the parameter here), every body is the example of the route's body
+model (a body model without an example fails the test) with its ``workspace_id`` set to A, and every
+query model that has a ``workspace_id`` gets A's.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+import function_app  # noqa: F401 - registers every blueprint's routes in ROUTES at collection time
+from functions.api import ROUTES
+
+# Parameters naming platform-wide objects (not owned by any workspace): B may see these, the test
+# then only checks that the answer carries none of A's data.
+GLOBAL_PARAMS = {"role_name": "IsoRole", "app_role": "Iso.AppRole"}
+SECRET_MARKERS = ["Isolation Alpha", "alpha-secret-description", "alpha-secret-reason", "alpha-member"]
+
+
+@pytest.fixture(scope="module")
+def workspace_a(client, make_token) -> dict[str, Any]:
+    """Workspace A with one resource of every kind a route can address."""
+    admin = make_token("root", ["Admin"], mfa=True)
+
+    def ok(reply, status=201):
+        assert reply.status == status, reply.body
+        return reply.json()
+
+    ws = ok(
+        client.request(
+            "POST",
+            "/api/v1/workspaces",
+            token=admin,
+            json_body={"name": "Isolation Alpha", "description": "alpha-secret-description"},
+        )
+    )["id"]
+    member = ok(
+        client.request(
+            "POST",
+            f"/api/v1/workspaces/{ws}/members",
+            token=admin,
+            json_body={"principal_id": "alpha-member", "role": "WorkspaceOwner"},
+        )
+    )
+    requester = make_token("alpha-member", [])
+    elevation = ok(
+        client.request(
+            "POST",
+            "/api/v1/authz/elevations",
+            token=requester,
+            json_body={"role": "Auditor", "workspace_id": ws, "duration_minutes": 30, "reason": "alpha-secret-reason"},
+        )
+    )
+    ok(
+        client.request(
+            "POST", "/api/v1/authz/roles", token=admin, json_body={"name": "IsoRole", "inherits": ["Viewer"]}
+        )
+    )
+    ok(client.request("PUT", "/api/v1/authz/app-roles/Iso.AppRole", token=admin, json_body={"role": "Viewer"}), 200)
+    return {
+        "workspace_id": ws,
+        "assignment_id": member["id"],
+        "elevation_id": elevation["id"],
+        "principal_id": "alpha-member",
+    }
+
+
+@pytest.fixture(scope="module")
+def token_b(client, make_token) -> str:
+    admin = make_token("root", ["Admin"], mfa=True)
+    ws_b = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Isolation Beta"}).json()["id"]
+    # Every permission, with MFA, but only in workspace B.
+    return make_token("beta-admin", ["Admin"], workspaces=[uuid.UUID(ws_b)], mfa=True)
+
+
+def _path_params(path: str) -> list[str]:
+    return [s[1:-1].lstrip("*").split(":")[0] for s in path.split("/") if s.startswith("{")]
+
+
+def _example_body(route) -> dict[str, Any]:
+    examples = route.body_model.model_json_schema().get("examples")
+    assert examples, f"{route.function_name}: give {route.body_model.__name__} an example (json_schema_extra)"
+    return dict(examples[0])
+
+
+def _protected_routes():
+    return [r for r in ROUTES if r.permission is not None]
+
+
+def test_every_route_is_covered(workspace_a):
+    for route in _protected_routes():
+        unknown = [p for p in _path_params(route.path) if p not in workspace_a and p not in GLOBAL_PARAMS]
+        assert not unknown, f"{route.method} {route.path}: add a workspace-A value for {unknown} to this test"
+        if route.body_model is not None:
+            _example_body(route)
+    assert len(_protected_routes()) >= 25
+
+
+@pytest.mark.parametrize("route", _protected_routes(), ids=lambda r: f"{r.method} {r.path}")
+def test_workspace_b_cannot_reach_workspace_a(client, workspace_a, token_b, route):
+    params = _path_params(route.path)
+    path = route.path
+    names_a = False
+    for name in params:
+        value = workspace_a.get(name) or GLOBAL_PARAMS[name]
+        names_a = names_a or name in workspace_a
+        path = path.replace("{" + name + "}", str(value))
+    query = ""
+    if route.query_model is not None and "workspace_id" in route.query_model.model_fields:
+        query = f"?workspace_id={workspace_a['workspace_id']}"
+        names_a = True
+    body = None
+    if route.body_model is not None:
+        body = _example_body(route)
+        if "workspace_id" in body or "workspace_id" in route.body_model.model_fields:
+            body["workspace_id"] = workspace_a["workspace_id"]
+            names_a = True
+    reply = client.request(route.method, f"/api/{path}{query}", token=token_b, json_body=body)
+    text = reply.body.decode(errors="replace")
+    for marker in SECRET_MARKERS:
+        assert marker not in text, f"{route.method} {route.path} leaked {marker!r}: {text[:300]}"
+    if names_a:
+        assert reply.status == 404, f"{route.method} {route.path} → {reply.status} {text[:300]}"
+    else:
+        assert reply.status < 500, text
+        assert workspace_a["workspace_id"] not in text
+        assert workspace_a["elevation_id"] not in text and workspace_a["assignment_id"] not in text
+
+
+def test_workspace_a_is_unchanged_afterwards(client, make_token, workspace_a, token_b):
+    admin = make_token("root", ["Admin"], mfa=True)
+    members = client.request("GET", f"/api/v1/workspaces/{workspace_a['workspace_id']}/members", token=admin).json()
+    assert [m["principal_id"] for m in members] == ["alpha-member", "root"]
+    elevation = client.request("GET", f"/api/v1/authz/elevations/{workspace_a['elevation_id']}", token=admin).json()
+    assert elevation["status"] == "pending"
+    quotas = client.request("GET", f"/api/v1/workspaces/{workspace_a['workspace_id']}/quotas", token=admin).json()
+    assert quotas["is_default"] is True
+    assert json.dumps(members)  # A's own admin still sees everything
