@@ -1,0 +1,58 @@
+"""With DATAWAVE_AUDIT_STORE=cosmos the same API records, searches and verifies in Cosmos DB
+(@vercel/cosmosdb-server started by this module)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+
+import psycopg
+import pytest
+
+from core.audit.cosmos import reset_cosmos_store
+from core.settings import reset_settings_cache
+from tests.unit.audit.cosmos_emulator import EMULATOR_KEY, cosmos_emulator
+
+
+@pytest.fixture(scope="module")
+def cosmos_env(app_env):
+    warnings.filterwarnings("ignore", message="Unverified HTTPS request")
+    with cosmos_emulator() as endpoint:
+        values = {
+            "DATAWAVE_AUDIT_STORE": "cosmos",
+            "DATAWAVE_COSMOS_ENDPOINT": endpoint,
+            "DATAWAVE_COSMOS_KEY": EMULATOR_KEY,
+            "DATAWAVE_COSMOS_VERIFY_TLS": "false",
+            "DATAWAVE_COSMOS_AUDIT_CONTAINER": "audit-" + uuid.uuid4().hex[:6],
+        }
+        os.environ.update(values)
+        reset_settings_cache()
+        reset_cosmos_store()
+        yield values
+        for key in values:
+            os.environ.pop(key, None)
+        reset_settings_cache()
+        reset_cosmos_store()
+
+
+def test_changes_and_denials_are_recorded_in_cosmos(cosmos_env, client, make_token, database_url):
+    admin = make_token("root", ["Admin"], mfa=True)
+    created = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Cosmos Audited"})
+    assert created.status == 201
+    ws = created.json()["id"]
+    body = {"principal_id": "cara", "role": "Viewer"}
+    assert client.request("POST", f"/api/v1/workspaces/{ws}/members", token=admin, json_body=body).status == 201
+    outsider = make_token("oscar", ["Viewer"], workspaces=[uuid.UUID(ws)])
+    assert client.request("POST", f"/api/v1/workspaces/{ws}/members", token=outsider, json_body=body).status == 403
+
+    records = client.request("GET", f"/api/v1/audit?workspace_id={ws}", token=admin).json()["items"]
+    assert [(r["seq"], r["action"], r["outcome"]) for r in records] == [
+        (3, "workspaces.add_member", "denied"),
+        (2, "workspaces.add_member", "success"),
+        (1, "workspaces.create_workspace", "success"),
+    ]
+    verified = client.request("GET", f"/api/v1/audit/verify?workspace_id={ws}", token=admin).json()
+    assert verified["ok"] and verified["records_checked"] == 3
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_records WHERE chain = %s", (ws,)).fetchone()[0] == 0
