@@ -17,13 +17,16 @@ from core.settings import Settings, get_settings
 class Database:
     """A pool of psycopg 3 connections to one PostgreSQL database."""
 
-    def __init__(self, url: str, *, max_size: int = 10) -> None:
+    def __init__(self, url: str, *, max_size: int = 10, session_options: dict[str, str] | None = None) -> None:
         self.url = url
+        kwargs: dict[str, object] = {"row_factory": dict_row, "autocommit": False}
+        if session_options:
+            kwargs["options"] = " ".join(f"-c {key}={value}" for key, value in session_options.items())
         self._pool = ConnectionPool(
             url,
             min_size=1,
             max_size=max_size,
-            kwargs={"row_factory": dict_row, "autocommit": False},
+            kwargs=kwargs,
             timeout=15,
             open=False,
             name="datawave",

@@ -11,6 +11,7 @@ hidden id is allocated before any task the orchestrator yields in the same episo
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import uuid
@@ -81,6 +82,31 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def install_fast_timestamp_parser() -> None:
+    """Give the SDK's history parser a fast path for the ISO-8601 timestamps devhost writes.
+
+    The SDK parses every history event's Timestamp with ``dateutil.parser.parse`` (about 0.2 ms each
+    here), which made replaying a 5,000-activity fan-out spend most of its time parsing dates. devhost
+    only ever writes ``YYYY-MM-DDTHH:MM:SS.mmmZ``; ``datetime.fromisoformat`` returns the identical
+    aware datetime for those, and anything else still goes to dateutil.
+    """
+    # The package re-exports the class under the module's name; import_module returns the module.
+    module = importlib.import_module("azure.durable_functions.models.history.HistoryEvent")
+
+    original = getattr(module, "_dateutil_parse", module.dt_parse)
+
+    def parse(value: str, *args: Any, **kwargs: Any) -> datetime:
+        if not args and not kwargs and isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        return original(value, *args, **kwargs)
+
+    module._dateutil_parse = original  # type: ignore[attr-defined]
+    module.dt_parse = parse  # type: ignore[attr-defined]
+
+
 def new_engine_state() -> dict[str, Any]:
     return {"next_id": 0, "seen": 0, "retries": {}, "retry_timers": {}}
 
@@ -95,6 +121,7 @@ class EpisodeResult:
 
 class Engine:
     def __init__(self, store: DurableStore, functions: FunctionIndex) -> None:
+        install_fast_timestamp_parser()
         self.store = store
         self.functions = functions
         # instance id -> (execution id, history); the database is the truth, this saves re-reading it.

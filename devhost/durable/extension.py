@@ -28,7 +28,12 @@ class DurableExtension:
         self.hub = resolve_setting_references(str(config.get("hubName", "TestHubName")))
         self.max_activities = int(config.get("maxConcurrentActivityFunctions", 10))
         self.functions = FunctionIndex.from_functions(loaded.functions)
-        self.database = Database(database_url, max_size=self.max_activities + 6)
+        # synchronous_commit=off: a commit returns before its WAL reaches disk. A killed devhost loses
+        # nothing (the server keeps the commit); only a crash of the PostgreSQL server itself could drop
+        # the last few milliseconds of durable state, which then re-runs from the previous episode.
+        self.database = Database(
+            database_url, max_size=self.max_activities + 6, session_options={"synchronous_commit": "off"}
+        )
         self.store = DurableStore(self.hub)
         self.engine = Engine(self.store, self.functions)
         self.workers = DurableWorkers(self.database, self.engine, self.store, self.max_activities)

@@ -195,13 +195,24 @@ class DurableStore:
             (owner, self.hub, limit),
         ).fetchall()
 
-    def finish_work(self, conn: psycopg.Connection, work: dict[str, Any], completion: dict[str, Any]) -> bool:
-        """Record an activity's outcome exactly once: the work row goes and the completion is queued
-        in the same transaction; a second run of the same work finds no row and records nothing."""
-        deleted = conn.execute("DELETE FROM devhost_durable_work WHERE id=%s", (work["id"],)).rowcount
-        if not deleted:
-            return False
-        return self.enqueue(conn, work["instance_id"], completion, dedupe_key=f"task:{work['task_id']}")
+    def finish_work(self, conn: psycopg.Connection, results: list[tuple[dict[str, Any], dict[str, Any]]]) -> int:
+        """Record activity outcomes exactly once: each work row goes and its completion is queued in the
+        same transaction; work that is already gone (a second run, a terminated instance) records
+        nothing. Returns how many completions were queued."""
+        if not results:
+            return 0
+        rows = conn.execute(
+            "DELETE FROM devhost_durable_work WHERE id = ANY(%s) RETURNING id", ([w["id"] for w, _ in results],)
+        ).fetchall()
+        still_wanted = {row["id"] for row in rows}
+        pending = [(w, c) for w, c in results if w["id"] in still_wanted]
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO devhost_durable_inbox (hub, instance_id, event, dedupe_key)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(self.hub, w["instance_id"], Jsonb(c), f"task:{w['task_id']}") for w, c in pending],
+            )
+        return len(pending)
 
     def release_claims(self, conn: psycopg.Connection) -> int:
         """Give back work claimed by a previous (dead) devhost process: it runs again (at least once)."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import queue
 import threading
+import time
 import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +37,9 @@ class DurableWorkers:
         self._inflight = 0
         self._inflight_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.max_activities, thread_name_prefix="devhost-activity")
+        self._results: queue.Queue[tuple[dict[str, Any], dict[str, Any]]] = queue.Queue()
+        # Earliest time each instance may replay again (see _orchestration_pass).
+        self._not_before: dict[str, float] = {}
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -47,6 +52,7 @@ class DurableWorkers:
         for target, name in (
             (self._orchestration_loop, "devhost-orchestrations"),
             (self._activity_loop, "devhost-activity-dispatch"),
+            (self._result_loop, "devhost-activity-results"),
         ):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -56,9 +62,11 @@ class DurableWorkers:
         self._stop.set()
         self.wake_orchestrations()
         self.wake_activities()
-        for thread in self._threads:
-            thread.join(timeout=10)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        orchestrations, dispatch, results = self._threads
+        orchestrations.join(timeout=10)
+        dispatch.join(timeout=10)
+        self._pool.shutdown(wait=True, cancel_futures=True)  # queued claims re-run at the next start
+        results.join(timeout=10)  # drains what finished
 
     def wake_orchestrations(self) -> None:
         with self._orchestration_wake:
@@ -79,6 +87,9 @@ class DurableWorkers:
             if worked:
                 continue
             timeout = 0.5
+            if self._not_before:
+                soonest = min(self._not_before.values()) - time.monotonic()
+                timeout = min(timeout, max(0.001, soonest))
             try:
                 with self.database.connection() as conn:
                     next_at = self.store.next_visible_at(conn)
@@ -95,7 +106,11 @@ class DurableWorkers:
             ready = self.store.ready_instances(conn, 100)
             conn.commit()
         worked = False
+        now = time.monotonic()
         for instance_id in ready:
+            if self._not_before.get(instance_id, 0.0) > now:
+                continue
+            started = time.monotonic()
             with self.database.connection() as conn:
                 try:
                     result = self.engine.run_episode(conn, instance_id)
@@ -106,6 +121,14 @@ class DurableWorkers:
                     raise
             if result is not None:
                 worked = True
+                # Replaying costs time proportional to the history. Waiting twice that long before the
+                # next replay of the same instance lets completions accumulate into larger batches, so
+                # a big fan-out replays a bounded number of times instead of once per completion.
+                finished = time.monotonic()
+                if result.status in ("Running", "Pending"):
+                    self._not_before[instance_id] = finished + 2 * (finished - started)
+                else:
+                    self._not_before.pop(instance_id, None)
                 if result.woke_activities:
                     self.wake_activities()
         return worked
@@ -114,7 +137,8 @@ class DurableWorkers:
     def _activity_loop(self) -> None:
         while not self._stop.is_set():
             with self._inflight_lock:
-                free = self.max_activities - self._inflight
+                # Keep the pool fed: claim up to four times its size (queued claims run in order).
+                free = 4 * self.max_activities - self._inflight
             claimed: list[dict[str, Any]] = []
             if free > 0:
                 try:
@@ -134,17 +158,31 @@ class DurableWorkers:
 
     def _run_activity(self, work: dict[str, Any]) -> None:
         try:
-            completion = self._execute(work)
-            with self.database.connection() as conn:
-                self.store.finish_work(conn, work, completion)
-                conn.commit()
-            self.wake_orchestrations()
-        except Exception:  # noqa: BLE001 - the claim stays; a restart runs the activity again
-            log.exception("could not record an activity result", extra={"activity": work["name"]})
+            self._results.put((work, self._execute(work)))
         finally:
             with self._inflight_lock:
                 self._inflight -= 1
             self.wake_activities()
+
+    def _result_loop(self) -> None:
+        """Write finished activities' results in batches (one transaction per batch)."""
+        while not (self._stop.is_set() and self._results.empty()):
+            try:
+                batch = [self._results.get(timeout=0.2)]
+            except queue.Empty:
+                continue
+            while len(batch) < 1000:
+                try:
+                    batch.append(self._results.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.database.connection() as conn:
+                    self.store.finish_work(conn, batch)
+                    conn.commit()
+                self.wake_orchestrations()
+            except Exception:  # noqa: BLE001 - the claims stay; a restart runs those activities again
+                log.exception("could not record activity results", extra={"activities": len(batch)})
 
     def _execute(self, work: dict[str, Any]) -> dict[str, Any]:
         name = work["name"]
