@@ -22,6 +22,16 @@ if [ "$(stamp "${py_inputs[@]}")" != "$(cat .venv/.datawave-stamp 2>/dev/null ||
   stamp "${py_inputs[@]}" > .venv/.datawave-stamp
 fi
 
+# checkov (Bicep policy checks in tests/infra) lives in its own venv: its dependencies clash with the app's.
+if [ ! -x .venv-checkov/bin/python ]; then
+  "$PYTHON" -m venv .venv-checkov
+fi
+if [ "$(stamp constraints-checkov.txt)" != "$(cat .venv-checkov/.datawave-stamp 2>/dev/null || true)" ]; then
+  echo "bootstrap: installing checkov" >&2
+  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check checkov==3.3.30 -c constraints-checkov.txt
+  stamp constraints-checkov.txt > .venv-checkov/.datawave-stamp
+fi
+
 if command -v npm >/dev/null 2>&1; then
   if [ "$(stamp package.json package-lock.json)" != "$(cat node_modules/.datawave-stamp 2>/dev/null || true)" ]; then
     echo "bootstrap: installing npm dev tools (Azurite, Cosmos DB emulator)" >&2

@@ -1,0 +1,27 @@
+// Test: production topology at smaller sizes; used by end-to-end checks before a release.
+// Values that identify people or tenants come from the environment (docs/deploy.md).
+using './main.bicep'
+
+param environmentName = 'test'
+param apiAudience = readEnvironmentVariable('DW_API_AUDIENCE', 'api://datawave-test')
+param postgresAdminObjectId = readEnvironmentVariable('DW_PG_ADMIN_OBJECT_ID')
+param postgresAdminPrincipalName = readEnvironmentVariable('DW_PG_ADMIN_NAME')
+param postgresAdminPrincipalType = 'Group'
+param apimPublisherEmail = readEnvironmentVariable('DW_APIM_PUBLISHER_EMAIL')
+param importOpenApi = bool(readEnvironmentVariable('DW_IMPORT_OPENAPI', 'false'))
+
+param hostingPlan = 'FlexConsumption'
+param logLevel = 'INFO'
+param storageSkuName = 'Standard_ZRS'
+param logRetentionDays = 30
+param postgresSkuName = 'Standard_D2ds_v5'
+param postgresSkuTier = 'GeneralPurpose'
+param postgresHighAvailabilityMode = 'Disabled'
+param postgresGeoRedundantBackup = 'Disabled'
+param postgresBackupRetentionDays = 7
+param serviceBusSkuName = 'Standard'
+param cosmosServerless = true
+param cosmosBackupTier = 'Continuous7Days'
+param zoneRedundant = false
+param apimSkuName = 'BasicV2'
+param apiCallsPerMinute = 600
