@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from core.workspaces.quotas import QuotaRepository
     from core.workspaces.repository import WorkspaceRepository
 
-Hook = Callable[["UnitOfWork"], None]
+Hook = Callable[["UnitOfWork"], object]
 
 
 @contextmanager
