@@ -73,7 +73,9 @@ class Settings(BaseSettings):
     )
     cosmos_database: str = Field("datawave", description="Cosmos DB database name.")
     cosmos_audit_container: str = Field("audit", description="Cosmos DB container for audit records (/workspaceId).")
-    cosmos_verify_tls: bool = Field(True, description="Verify the Cosmos DB TLS certificate (false only for emulators).")
+    cosmos_verify_tls: bool = Field(
+        True, description="Verify the Cosmos DB TLS certificate (false only for emulators)."
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -46,7 +46,9 @@ def devhost_env(database_url: str, data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_devhost(env: dict[str, str], log_path: Path, app_dir: Path = PROJECT_ROOT) -> RunningDevhost:
+def start_devhost(
+    env: dict[str, str], log_path: Path, app_dir: Path = PROJECT_ROOT, ready_path: str = "/api/health"
+) -> RunningDevhost:
     port = free_port()
     log_file = log_path.open("wb")
     process = subprocess.Popen(
@@ -62,7 +64,7 @@ def start_devhost(env: dict[str, str], log_path: Path, app_dir: Path = PROJECT_R
         if process.poll() is not None:
             raise RuntimeError(f"devhost exited early:\n{log_path.read_text()}")
         try:
-            if http_call("GET", base_url + "/api/health", timeout=2).status == 200:
+            if http_call("GET", base_url + ready_path, timeout=2).status < 500:
                 return RunningDevhost(process, base_url, env, log_path)
         except OSError:
             pass

@@ -28,7 +28,9 @@ async def client_op(req: func.HttpRequest, client: df.DurableOrchestrationClient
     op, instance_id = req.route_params["op"], req.route_params["instance_id"]
     if op == "status":
         status = await client.get_status(instance_id, show_history=True, show_input=True)
-        return func.HttpResponse(json.dumps(status.to_json(), default=str), mimetype="application/json")
+        # The extension names the history "historyEvents"; the SDK keeps it as an extra attribute.
+        payload = {**status.to_json(), "historyEvents": getattr(status, "historyEvents", None)}
+        return func.HttpResponse(json.dumps(payload, default=str), mimetype="application/json")
     if op == "raise":
         await client.raise_event(instance_id, req.params["event"], json.loads(req.get_body() or b"null"))
     elif op == "terminate":
@@ -72,6 +74,23 @@ def retry_flow(context: df.DurableOrchestrationContext):
     ]
     results = yield context.task_all(tasks)
     return results
+
+
+@app.orchestration_trigger(context_name="context")
+def trap(context: df.DurableOrchestrationContext):
+    """Retried and plain activities fanned out together, then a second stage yielded after them."""
+    spec = context.get_input()
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=50, max_number_of_attempts=3)
+    tasks = []
+    for i, fails in enumerate(spec["fails"]):
+        key = f"{spec['run']}-{i}"
+        if i % 3 == 2:
+            tasks.append(context.call_activity("double", i))
+        else:
+            tasks.append(context.call_activity_with_retry("flaky", options, {"key": key, "fail": fails}))
+    first = yield context.task_all(tasks)
+    second = yield context.task_all([context.call_activity("double", len(first)), context.call_activity("double", 1)])
+    return [first, second]
 
 
 @app.orchestration_trigger(context_name="context")
@@ -154,9 +173,10 @@ def double(value: int) -> int:
 
 @app.activity_trigger(input_name="spec")
 def slow_double(spec: dict) -> int:
+    started = time.time()
     time.sleep(spec["delay"])
     marker = Path(spec["marker_dir"]) / f"{spec['value']}-{os.getpid()}-{time.monotonic_ns()}"
-    marker.write_text("ran")
+    marker.write_text(f"{started} {time.time()}")
     return spec["value"] * 2
 
 

@@ -1,0 +1,210 @@
+"""The scikit-learn column model: features of a column (name + sampled values) -> label probabilities.
+
+Features (``FEATURE_VERSION`` changes whenever this list changes; the artifact records it):
+
+* the normalised column name as text (character 2-4-grams, TF-IDF);
+* up to 20 distinct values (24 chars each), lower-cased, as text (character 1-3-grams, TF-IDF);
+* up to 20 value "shapes" (``Xxxx 99-9999``; runs collapsed), as text (character 1-4-grams);
+* dense numbers: for every catalog classification the validated pattern-match fraction and the
+  column-name score (so the model learns how much to trust each rule), and value statistics
+  (length mean/spread, digit/letter/space/punctuation fractions, share of numeric values, words per
+  value, uniqueness).
+
+The classifier is a multinomial logistic regression over those features. The artifact is a joblib
+dict of plain scikit-learn objects plus the label list; ``model.json`` beside it records the seed,
+locales, scikit-learn version, labels and training accuracy. ``load_column_model`` refuses an
+artifact built by another scikit-learn minor version or feature version (logged warning; the engine
+then runs on its other signals).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+FEATURE_VERSION = 2
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+ARTIFACT_NAME = "column_model.joblib"
+METADATA_NAME = "model.json"
+NONE_LABEL = "none"
+VALUES_FOR_TEXT = 20
+VALUE_TEXT_CHARS = 24
+
+_RUNS = re.compile(r"(.)\1{2,}")
+_NUMERIC = re.compile(r"^[-+]?\d+([.,]\d+)?$")
+
+
+def value_shape(value: str) -> str:
+    """``John Smith`` -> ``Xxx Xxx``; ``555-0142`` -> ``999-999``: runs of 3+ collapse to 3."""
+    out = []
+    for char in value[:48]:
+        if char.isdigit():
+            out.append("9")
+        elif char.isalpha():
+            out.append("X" if char.isupper() else "x")
+        else:
+            out.append(char)
+    return _RUNS.sub(r"\1\1\1", "".join(out))
+
+
+def value_text(observation: ColumnObservation) -> str:
+    """The value-text feature: the first 20 distinct values, each cut to 24 chars, lower case."""
+    return " | ".join(value[:VALUE_TEXT_CHARS] for value in observation.values[:VALUES_FOR_TEXT]).lower()
+
+
+def shape_text(observation: ColumnObservation) -> str:
+    """The shape-text feature: shapes of the first 20 distinct values."""
+    return " | ".join(value_shape(value[:VALUE_TEXT_CHARS]) for value in observation.values[:VALUES_FOR_TEXT])
+
+
+@dataclass(frozen=True)
+class ColumnObservation:
+    """What the model sees of a column; built by the engine from the fast pattern pass."""
+
+    name_text: str
+    values: tuple[str, ...]
+    pattern_fractions: Mapping[str, float]
+    name_scores: Mapping[str, float]
+    total_values: int
+
+
+def value_statistics(observation: ColumnObservation) -> list[float]:
+    """Dense statistics of the distinct values (all in roughly [0, 1])."""
+    values = observation.values
+    if not values:
+        return [0.0] * 10 + [1.0]
+    lengths = [len(value) for value in values]
+    text = "".join(values)
+    size = max(len(text), 1)
+    digits = sum(char.isdigit() for char in text) / size
+    letters = sum(char.isalpha() for char in text) / size
+    spaces = text.count(" ") / size
+    punctuation = 1.0 - digits - letters - spaces
+    numeric = sum(1 for value in values if _NUMERIC.match(value)) / len(values)
+    words = statistics.fmean(len(value.split()) for value in values)
+    spread = statistics.pstdev(lengths) / (statistics.fmean(lengths) + 1)
+    uniqueness = len(values) / max(observation.total_values, len(values))
+    upper_start = sum(1 for value in values if value[:1].isupper()) / len(values)
+    return [
+        min(statistics.fmean(lengths) / 40.0, 3.0),
+        min(spread, 3.0),
+        digits,
+        letters,
+        spaces,
+        max(punctuation, 0.0),
+        numeric,
+        min(words / 5.0, 3.0),
+        uniqueness,
+        upper_start,
+        0.0,
+    ]
+
+
+class ColumnModel:
+    """A loaded model: ``predict`` returns, per observation, a probability per label."""
+
+    def __init__(self, artifact: Mapping[str, object], metadata: Mapping[str, object]) -> None:
+        self.name_vectorizer = artifact["name_vectorizer"]
+        self.value_vectorizer = artifact["value_vectorizer"]
+        self.shape_vectorizer = artifact["shape_vectorizer"]
+        self.classifier = artifact["classifier"]
+        self.classification_ids: list[str] = [str(cid) for cid in artifact["classification_ids"]]  # type: ignore[attr-defined]
+        self.labels: list[str] = [str(label) for label in self.classifier.classes_]  # type: ignore[attr-defined]
+        self.metadata = dict(metadata)
+
+    @staticmethod
+    def feature_matrix(
+        observations: Sequence[ColumnObservation],
+        classification_ids: Sequence[str],
+        vectorizers: Sequence[object],
+    ):  # type: ignore[no-untyped-def]
+        """The sparse feature matrix for ``observations`` with fitted ``vectorizers`` (name, value, shape)."""
+        from scipy import sparse
+
+        name_vectorizer, value_vectorizer, shape_vectorizer = vectorizers
+        names = [observation.name_text for observation in observations]
+        values = [value_text(observation) for observation in observations]
+        shapes = [shape_text(observation) for observation in observations]
+        dense = np.array(
+            [
+                [observation.pattern_fractions.get(cid, 0.0) for cid in classification_ids]
+                + [observation.name_scores.get(cid, 0.0) for cid in classification_ids]
+                + value_statistics(observation)
+                for observation in observations
+            ],
+            dtype=np.float64,
+        )
+        return sparse.hstack(
+            [
+                name_vectorizer.transform(names),  # type: ignore[attr-defined]
+                value_vectorizer.transform(values),  # type: ignore[attr-defined]
+                shape_vectorizer.transform(shapes),  # type: ignore[attr-defined]
+                sparse.csr_matrix(dense * 2.0),
+            ],
+            format="csr",
+        )
+
+    def predict(self, observations: Sequence[ColumnObservation]) -> list[dict[str, float]]:
+        """Per observation, ``{label: probability}`` over the model's labels (``none`` included)."""
+        if not observations:
+            return []
+        matrix = self.feature_matrix(
+            observations,
+            self.classification_ids,
+            (self.name_vectorizer, self.value_vectorizer, self.shape_vectorizer),
+        )
+        probabilities = self.classifier.predict_proba(matrix)  # type: ignore[attr-defined]
+        return [dict(zip(self.labels, map(float, row), strict=True)) for row in probabilities]
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def load_column_model(directory: Path | str | None = None) -> ColumnModel | None:
+    """Load the model artifact, or ``None`` with a logged warning if it is missing or incompatible."""
+    folder = Path(directory) if directory is not None else MODEL_DIR
+    artifact_path, metadata_path = folder / ARTIFACT_NAME, folder / METADATA_NAME
+    if not artifact_path.exists() or not metadata_path.exists():
+        log.warning("column model not found in %s: classifying without the model signal", folder)
+        return None
+    try:
+        import joblib
+        import sklearn
+
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        if metadata.get("feature_version") != FEATURE_VERSION:
+            log.warning(
+                "column model feature version %s != %s: classifying without the model signal",
+                metadata.get("feature_version"),
+                FEATURE_VERSION,
+            )
+            return None
+        if _minor(str(metadata.get("sklearn_version"))) != _minor(sklearn.__version__):
+            log.warning(
+                "column model was trained with scikit-learn %s but %s is installed: "
+                "classifying without the model signal (retrain with scripts/train_column_model.py)",
+                metadata.get("sklearn_version"),
+                sklearn.__version__,
+            )
+            return None
+        artifact = joblib.load(artifact_path)
+        return ColumnModel(artifact, metadata)
+    except Exception as exc:  # noqa: BLE001 - a broken artifact must not take the engine down
+        log.warning("column model in %s could not be loaded (%s): classifying without it", folder, exc)
+        return None
+
+
+def clamp_probability(value: float) -> float:
+    """Clamp to [0, 1] and replace NaN with 0."""
+    return 0.0 if math.isnan(value) else min(max(value, 0.0), 1.0)
