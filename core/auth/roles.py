@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, PermissionInfo] = {
     "scanrules:read": PermissionInfo("See scan rule sets"),
     "scanrules:write": PermissionInfo("Change scan rule sets"),
     "classifications:read": PermissionInfo("See classifications"),
+    "classifications:classify": PermissionInfo("Classify inline sampled values (POST /classify)"),
     "catalog:read": PermissionInfo("See catalog assets"),
     "catalog:write": PermissionInfo("Change catalog assets"),
     "catalog:review": PermissionInfo("Accept or reject suggested classifications"),
@@ -87,6 +88,7 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
         "datasources:credentials",
         "datasources:delete",
         "scanrules:write",
+        "classifications:classify",
         "catalog:write",
         "catalog:delete",
         "lineage:write",
@@ -99,12 +101,14 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
         "authz:assign",
         "authz:approve",
     },
-    "DataSteward": _READ_ALL | {"catalog:write", "catalog:review", "lineage:write", "scanrules:write"},
+    "DataSteward": _READ_ALL
+    | {"catalog:write", "catalog:review", "lineage:write", "scanrules:write", "classifications:classify"},
     "DataEngineer": _READ_ALL
     | {
         "datasources:write",
         "datasources:credentials",
         "scans:run",
+        "classifications:classify",
         "lineage:write",
         "workflows:write",
         "workflows:run",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from core.auth.repository import AuthzRepository
+    from core.scanrules.repository import ScanRuleSetRepository
     from core.workspaces.quotas import QuotaRepository
     from core.workspaces.repository import WorkspaceRepository
 
@@ -65,6 +66,7 @@ class UnitOfWork:
     workspaces: WorkspaceRepository
     authz: AuthzRepository
     quotas: QuotaRepository
+    scan_rule_sets: ScanRuleSetRepository
 
     def __init__(self, database: Database | None = None) -> None:
         self._database = database
@@ -77,6 +79,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         from core.auth.repository import AuthzRepository
+        from core.scanrules.repository import ScanRuleSetRepository
         from core.workspaces.quotas import QuotaRepository
         from core.workspaces.repository import WorkspaceRepository
 
@@ -86,6 +89,7 @@ class UnitOfWork:
         self.workspaces = WorkspaceRepository(self.connection)
         self.authz = AuthzRepository(self.connection)
         self.quotas = QuotaRepository(self.connection)
+        self.scan_rule_sets = ScanRuleSetRepository(self.connection)
         return self
 
     def __exit__(

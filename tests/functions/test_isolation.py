@@ -21,7 +21,7 @@ from functions.api import ROUTES
 
 # Parameters naming platform-wide objects (not owned by any workspace): B may see these, the test
 # then only checks that the answer carries none of A's data.
-GLOBAL_PARAMS = {"role_name": "IsoRole", "app_role": "Iso.AppRole"}
+GLOBAL_PARAMS = {"role_name": "IsoRole", "app_role": "Iso.AppRole", "classification_id": "email_address"}
 SECRET_MARKERS = ["Isolation Alpha", "alpha-secret-description", "alpha-secret-reason", "alpha-member"]
 
 
@@ -65,7 +65,17 @@ def workspace_a(client, make_token) -> dict[str, Any]:
         )
     )
     ok(client.request("PUT", "/api/v1/authz/app-roles/Iso.AppRole", token=admin, json_body={"role": "Viewer"}), 200)
+    rule_set = ok(
+        client.request(
+            "POST",
+            f"/api/v1/workspaces/{ws}/scan-rule-sets",
+            token=admin,
+            json_body={"id": "alpha_rules", "template": "pci_dss", "description": "alpha-secret-description"},
+        )
+    )
     return {
+        "rule_set_id": rule_set["id"],
+        "version": rule_set["latest_version"],
         "workspace_id": ws,
         "assignment_id": member["id"],
         "elevation_id": elevation["id"],

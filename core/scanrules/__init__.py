@@ -1,0 +1,1 @@
+"""Scan rule sets: versioned, per-workspace classification rule documents (persistence + services)."""
