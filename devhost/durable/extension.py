@@ -23,17 +23,12 @@ def resolve_setting_references(value: str) -> str:
 
 
 class DurableExtension:
-    def __init__(self, loaded: LoadedApp, database_url: str, base_url: Callable[[], str]) -> None:
+    def __init__(self, loaded: LoadedApp, database: Database, base_url: Callable[[], str]) -> None:
         config: dict[str, Any] = loaded.host_config.get("extensions", {}).get("durableTask", {})
         self.hub = resolve_setting_references(str(config.get("hubName", "TestHubName")))
         self.max_activities = int(config.get("maxConcurrentActivityFunctions", 10))
         self.functions = FunctionIndex.from_functions(loaded.functions)
-        # synchronous_commit=off: a commit returns before its WAL reaches disk. A killed devhost loses
-        # nothing (the server keeps the commit); only a crash of the PostgreSQL server itself could drop
-        # the last few milliseconds of durable state, which then re-runs from the previous episode.
-        self.database = Database(
-            database_url, max_size=self.max_activities + 6, session_options={"synchronous_commit": "off"}
-        )
+        self.database = database
         self.store = DurableStore(self.hub)
         self.engine = Engine(self.store, self.functions)
         self.workers = DurableWorkers(self.database, self.engine, self.store, self.max_activities)
@@ -48,4 +43,3 @@ class DurableExtension:
 
     def stop(self) -> None:
         self.workers.stop()
-        self.database.close()

@@ -47,12 +47,16 @@ def devhost_env(database_url: str, data_dir: Path) -> dict[str, str]:
 
 
 def start_devhost(
-    env: dict[str, str], log_path: Path, app_dir: Path = PROJECT_ROOT, ready_path: str = "/api/health"
+    env: dict[str, str],
+    log_path: Path,
+    app_dir: Path = PROJECT_ROOT,
+    ready_path: str = "/api/health",
+    extra_args: list[str] | None = None,
 ) -> RunningDevhost:
     port = free_port()
     log_file = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "devhost", "--app", str(app_dir), "start", "--port", str(port)],
+        [sys.executable, "-m", "devhost", "--app", str(app_dir), "start", "--port", str(port), *(extra_args or [])],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log_file,

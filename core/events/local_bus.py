@@ -1,0 +1,46 @@
+"""Local-mode event bus: messages are rows in PostgreSQL (``local_bus_messages``), sent in the
+caller's transaction when one is given, so a change and the message it announces commit together."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from core.db.database import Database
+from core.events.bus import BusMessage
+
+
+class LocalEventBus:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def publish(self, entity: str, messages: list[BusMessage]) -> None:
+        with self._database.connection() as conn:
+            publish_in(conn, entity, messages)
+            conn.commit()
+
+
+def publish_in(conn: psycopg.Connection, entity: str, messages: list[BusMessage]) -> None:
+    """Insert ``messages`` for ``entity`` using the caller's connection and transaction.
+
+    A message id that was already sent to the same entity is ignored (Service Bus duplicate detection).
+    """
+    if not entity or len(entity) > 260:
+        raise ValueError("entity must be a queue or topic name of 1-260 characters")
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO local_bus_messages (entity, message_id, subject, content_type, correlation_id,"
+            " application_properties, body) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                (
+                    entity,
+                    m.message_id,
+                    m.subject,
+                    m.content_type,
+                    m.correlation_id,
+                    Jsonb(m.application_properties),
+                    m.body,
+                )
+                for m in messages
+            ],
+        )

@@ -1,0 +1,166 @@
+"""Blob triggers: each new or changed blob matching a function's path fires the function once.
+
+Like the host's blob receipts, a receipt per (function, blob) records the etag processed, so a
+restart does not fire again for blobs already handled, and a changed blob (new etag) fires again.
+A failing function is retried on the next scans; after five failures the blob is poisoned (listed by
+``python -m devhost deadletters``), as the host moves it to its poison queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import traceback
+from typing import Any
+
+import azure.functions as func
+from azure.storage.blob import BlobServiceClient
+
+from core.db.database import Database
+from devhost.triggers.invoke import invoke, triggers_of
+
+log = logging.getLogger("devhost.blobs")
+
+MAX_ATTEMPTS = 5
+
+
+def parse_blob_path(path: str) -> tuple[str, str, re.Pattern[str]]:
+    """``container/prefix/{name}.csv`` → (container, literal prefix, regex over the blob name)."""
+    container, _, rest = path.strip("/").partition("/")
+    if not container or not rest:
+        raise ValueError(f"blob trigger path {path!r} must be container/pattern")
+    prefix = rest.split("{", 1)[0]
+    pattern = ""
+    for piece in re.split(r"(\{[A-Za-z_][A-Za-z0-9_]*\})", rest):
+        if piece.startswith("{") and piece.endswith("}"):
+            name = piece[1:-1]
+            pattern += f"(?P<{name}>.+)" if name == "name" else f"(?P<{name}>[^/]+)"
+        else:
+            pattern += re.escape(piece)
+    return container, prefix, re.compile(f"^{pattern}$")
+
+
+def connection_string(setting: str | None) -> str:
+    name = setting or "AzureWebJobsStorage"
+    value = os.environ.get(name) or os.environ.get(f"AzureWebJobs{name}")
+    if not value:
+        raise RuntimeError(f"blob trigger connection setting {name!r} is not set")
+    return value
+
+
+class BlobTriggers:
+    def __init__(self, database: Database, functions: list[Any], poll_seconds: float = 1.0) -> None:
+        self.database = database
+        self.poll_seconds = poll_seconds
+        self.watches = []
+        for function in triggers_of(functions, "blobTrigger"):
+            trigger = function.get_trigger()
+            container, prefix, pattern = parse_blob_path(trigger.path)
+            self.watches.append((function, container, prefix, pattern))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._clients: dict[str, Any] = {}
+
+    def start(self) -> None:
+        if self.watches:
+            self._thread = threading.Thread(target=self._loop, name="devhost-blob-scan", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+
+    def _client(self, function: Any) -> BlobServiceClient:
+        setting = function.get_trigger().connection
+        key = setting or "AzureWebJobsStorage"
+        if key not in self._clients:
+            self._clients[key] = BlobServiceClient.from_connection_string(connection_string(setting))
+        return self._clients[key]
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            for watch in self.watches:
+                try:
+                    self._scan(*watch)
+                except Exception:  # noqa: BLE001 - storage may be down; scan again later
+                    log.warning("blob scan failed", extra={"function": watch[0].get_function_name()}, exc_info=True)
+            self._stop.wait(self.poll_seconds)
+
+    def _receipts(self, name: str, container: str) -> dict[str, dict[str, Any]]:
+        with self.database.connection() as conn:
+            rows = conn.execute(
+                "SELECT blob_path, etag, status, attempts FROM devhost_blob_receipts"
+                " WHERE function_name = %s AND blob_path LIKE %s",
+                (name, container.replace("%", "\\%").replace("_", "\\_") + "/%"),
+            ).fetchall()
+        return {row["blob_path"]: row for row in rows}
+
+    def _scan(self, function: Any, container: str, prefix: str, pattern: re.Pattern[str]) -> None:
+        name = function.get_function_name()
+        client = self._client(function).get_container_client(container)
+        if not client.exists():
+            return
+        receipts = self._receipts(name, container)
+        for blob in client.list_blobs(name_starts_with=prefix or None, include=["metadata"]):
+            if self._stop.is_set():
+                return
+            if not pattern.match(blob.name):
+                continue
+            path = f"{container}/{blob.name}"
+            receipt = receipts.get(path)
+            if receipt and receipt["etag"] == blob.etag and receipt["status"] in ("done", "poisoned"):
+                continue
+            attempts = receipt["attempts"] if receipt and receipt["etag"] == blob.etag else 0
+            self._fire(function, client, blob, path, attempts)
+
+    def _fire(self, function: Any, client: Any, blob: Any, path: str, attempts: int) -> None:
+        trigger = function.get_trigger()
+        blob_client = client.get_blob_client(blob.name)
+        data = blob_client.download_blob(etag=blob.etag, match_condition=_if_match()).readall()
+        stream = func.blob.InputStream(
+            data=data,
+            name=path,
+            uri=blob_client.url,
+            length=len(data),
+            blob_properties={
+                "ETag": blob.etag,
+                "ContentType": blob.content_settings.content_type,
+                "LastModified": blob.last_modified.isoformat() if blob.last_modified else None,
+                "Length": blob.size,
+            },
+            metadata=dict(blob.metadata or {}),
+        )
+        error = None
+        try:
+            invoke(function, **{trigger.name: stream})
+        except Exception as exc:  # noqa: BLE001 - retried on later scans, then poisoned
+            error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+            log.info("blob function failed", extra={"function": function.get_function_name(), "blob": path})
+        attempts += 1
+        status = "done" if error is None else ("poisoned" if attempts >= MAX_ATTEMPTS else "failed")
+        with self.database.connection() as conn:
+            conn.execute(
+                "INSERT INTO devhost_blob_receipts (function_name, blob_path, etag, status, attempts, last_error)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (function_name, blob_path) DO UPDATE SET"
+                " etag = EXCLUDED.etag, status = EXCLUDED.status, attempts = EXCLUDED.attempts,"
+                " last_error = EXCLUDED.last_error, updated_at = now()",
+                (function.get_function_name(), path, blob.etag, status, attempts, error),
+            )
+            conn.commit()
+
+
+def _if_match() -> Any:
+    from azure.core import MatchConditions
+
+    return MatchConditions.IfNotModified
+
+
+def list_poisoned_blobs(database: Database) -> list[dict[str, Any]]:
+    with database.connection() as conn:
+        return conn.execute(
+            "SELECT function_name, blob_path, attempts, last_error, updated_at FROM devhost_blob_receipts"
+            " WHERE status = 'poisoned' ORDER BY updated_at DESC"
+        ).fetchall()
