@@ -433,6 +433,16 @@ def _audit_outcome(
         log.exception("audit record could not be written", extra={"route": route.function_name, "status": status})
 
 
+def audit_unauthenticated(req: func.HttpRequest, correlation_id: str, error: DomainError, action: str) -> None:
+    """Record a 401 given outside a declared route (the fallback), like every other denial."""
+    route = Route(req.method, urlsplit(req.url).path, action, lambda: None, None, 401, "", "", "system")
+    ctx = RequestContext(req, correlation_id)
+    try:
+        audit.record_alone(_audit_entry(route, req, ctx, error))
+    except Exception:  # noqa: BLE001 - the response is decided; the log says the record is missing
+        log.exception("audit record could not be written", extra={"route": action, "status": 401})
+
+
 def authenticate(req: func.HttpRequest) -> Principal:
     header = req.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")

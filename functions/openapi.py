@@ -79,7 +79,9 @@ def _operation(route: Route, schemas: _Schemas) -> dict[str, Any]:
     for name, adapter in route.path_params.items():
         operation["parameters"].append({"name": name, "in": "path", "required": True, "schema": adapter.json_schema()})
     if route.query_model is not None:
-        query_schema = route.query_model.model_json_schema()
+        query_schema = route.query_model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in query_schema.pop("$defs", {}).items():
+            schemas.components[_component_name(name)] = definition
         required = set(query_schema.get("required", []))
         for name, prop in query_schema.get("properties", {}).items():
             operation["parameters"].append({"name": name, "in": "query", "required": name in required, "schema": prop})

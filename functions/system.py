@@ -5,10 +5,18 @@ from __future__ import annotations
 import azure.durable_functions as df
 import azure.functions as func
 
-from core.errors import NotFound
+from core.errors import DomainError, NotFound, Unauthenticated
 from core.health import HealthReport, check_health
 from core.observability import correlation_id_from_headers
-from functions.api import Api, Response, authenticate, error_body, json_response, matching_methods
+from functions.api import (
+    Api,
+    Response,
+    audit_unauthenticated,
+    authenticate,
+    error_body,
+    json_response,
+    matching_methods,
+)
 from functions.openapi import build_openapi
 
 bp = df.Blueprint()
@@ -38,10 +46,12 @@ def not_found_fallback(req: func.HttpRequest) -> func.HttpResponse:
     correlation_id = correlation_id_from_headers(dict(req.headers))
     try:
         authenticate(req)
-    except Exception as exc:  # noqa: BLE001 - any authentication failure is a 401 here
-        code = getattr(exc, "code", "unauthenticated")
-        message = getattr(exc, "message", "a bearer token is required")
-        return json_response(error_body(code, message), 401, correlation_id, {"WWW-Authenticate": "Bearer"})
+    except DomainError as exc:
+        denial = exc if isinstance(exc, Unauthenticated) else Unauthenticated(exc.message, code=exc.code)
+        audit_unauthenticated(req, correlation_id, denial, "not_found_fallback")
+        return json_response(
+            error_body(denial.code, denial.message), 401, correlation_id, {"WWW-Authenticate": "Bearer"}
+        )
     path = req.route_params.get("path", "")
     methods = matching_methods(path)
     if methods:

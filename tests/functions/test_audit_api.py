@@ -235,3 +235,12 @@ def test_export_streams_json_lines_and_is_itself_audited(client, admin, workspac
     lines = [json.loads(line) for line in reply.body.decode().splitlines()]
     assert lines and all(r["workspace_id"] == workspace for r in lines)
     assert [r for r in _records(client, admin) if r["correlation_id"] == "export-1"]
+
+
+def test_an_anonymous_request_to_an_unknown_route_is_recorded(client, admin):
+    reply = client.request("DELETE", "/api/v1/nowhere", headers={"x-correlation-id": "audit-fallback-401"})
+    assert reply.status == 401
+    records = {r["correlation_id"]: r for r in _records(client, admin, outcome="denied")}
+    record = records["audit-fallback-401"]
+    assert (record["actor"], record["reason"], record["status"]) == ("anonymous", "unauthenticated", 401)
+    assert record["action"] == "system.not_found_fallback"

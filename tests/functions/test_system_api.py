@@ -50,3 +50,28 @@ def test_openapi_marks_permissions_and_security(client):
     assert create["security"] == [{"bearer": []}]
     assert {"201", "401", "403", "422"} <= set(create["responses"])
     assert spec["paths"]["/api/health"]["get"]["security"] == []
+
+
+def test_enum_types_in_query_models_are_documented_as_components():
+    from enum import StrEnum
+
+    from pydantic import BaseModel
+
+    from functions.api import Route
+    from functions.openapi import _operation, _Schemas
+
+    class Colour(StrEnum):
+        RED = "red"
+
+    class Query(BaseModel):
+        colour: Colour | None = None
+
+    def handler(query: Query) -> None:
+        return None
+
+    route = Route("GET", "v1/colours", "colours", handler, "catalog:read", 200, "", "", "test", query_model=Query)
+    schemas = _Schemas()
+    operation = _operation(route, schemas)
+    parameter = operation["parameters"][0]
+    assert "Colour" in schemas.components
+    assert "#/components/schemas/Colour" in str(parameter["schema"])
