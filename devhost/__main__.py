@@ -139,10 +139,6 @@ def main(argv: list[str] | None = None) -> int:
 
     add_classify_parser(commands)
 
-    from devhost.classify_command import add_parser as add_classify_parser
-
-    add_classify_parser(commands)
-
     deadletters = commands.add_parser("deadletters", help="list dead-lettered local bus messages and poisoned blobs")
     deadletters.add_argument("--receiver", help="a queue, or topic/subscriptions/name")
     deadletters.add_argument("--json", action="store_true", help="print JSON")
