@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from core.auth.repository import AuthzRepository
+    from core.catalog.glossary_repository import GlossaryRepository
+    from core.catalog.lineage_repository import LineageRepository
+    from core.catalog.repository import CatalogRepository
+    from core.events.outbox import OutboxRepository
     from core.scanrules.repository import ScanRuleSetRepository
     from core.workspaces.quotas import QuotaRepository
     from core.workspaces.repository import WorkspaceRepository
@@ -66,6 +70,10 @@ class UnitOfWork:
     workspaces: WorkspaceRepository
     authz: AuthzRepository
     quotas: QuotaRepository
+    catalog: CatalogRepository
+    lineage: LineageRepository
+    glossary: GlossaryRepository
+    outbox: OutboxRepository
     scan_rule_sets: ScanRuleSetRepository
 
     def __init__(self, database: Database | None = None) -> None:
@@ -79,6 +87,10 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         from core.auth.repository import AuthzRepository
+        from core.catalog.glossary_repository import GlossaryRepository
+        from core.catalog.lineage_repository import LineageRepository
+        from core.catalog.repository import CatalogRepository
+        from core.events.outbox import OutboxRepository
         from core.scanrules.repository import ScanRuleSetRepository
         from core.workspaces.quotas import QuotaRepository
         from core.workspaces.repository import WorkspaceRepository
@@ -89,6 +101,10 @@ class UnitOfWork:
         self.workspaces = WorkspaceRepository(self.connection)
         self.authz = AuthzRepository(self.connection)
         self.quotas = QuotaRepository(self.connection)
+        self.catalog = CatalogRepository(self.connection)
+        self.lineage = LineageRepository(self.connection)
+        self.glossary = GlossaryRepository(self.connection)
+        self.outbox = OutboxRepository(self.connection)
         self.scan_rule_sets = ScanRuleSetRepository(self.connection)
         return self
 

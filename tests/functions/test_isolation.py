@@ -73,7 +73,9 @@ def workspace_a(client, make_token) -> dict[str, Any]:
             json_body={"id": "alpha_rules", "template": "pci_dss", "description": "alpha-secret-description"},
         )
     )
+    catalog = _catalog_resources(client, admin, ws, ok)
     return {
+        **catalog,
         "rule_set_id": rule_set["id"],
         "version": rule_set["latest_version"],
         "workspace_id": ws,
@@ -89,6 +91,65 @@ def token_b(client, make_token) -> str:
     ws_b = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Isolation Beta"}).json()["id"]
     # Every permission, with MFA, but only in workspace B.
     return make_token("beta-admin", ["Admin"], workspaces=[uuid.UUID(ws_b)], mfa=True)
+
+
+def _catalog_resources(client, admin, ws, ok) -> dict[str, Any]:
+    """A catalogued table with a classified column, a glossary term and a lineage edge in A."""
+    ns = "postgres://alpha.internal:5432"
+    scanned = ok(
+        client.request(
+            "POST",
+            f"/api/v1/workspaces/{ws}/catalog/scan-results",
+            token=admin,
+            json_body={
+                "namespace": ns,
+                "name": "alpha.public.customers",
+                "description": "alpha-secret-description",
+                "columns": [
+                    {
+                        "name": "email",
+                        "data_type": "text",
+                        "classifications": [
+                            {"classification_id": "email_address", "confidence": 0.9, "sensitivity": "Confidential"}
+                        ],
+                    }
+                ],
+            },
+        ),
+        200,
+    )
+    column = scanned["asset"]["children"][0]["id"]
+    detail = ok(client.request("GET", f"/api/v1/catalog/assets/{column}", token=admin), 200)
+    downstream = ok(
+        client.request(
+            "POST",
+            f"/api/v1/workspaces/{ws}/catalog/assets",
+            token=admin,
+            json_body={"type": "table", "namespace": ns, "name": "alpha.public.copy"},
+        )
+    )
+    edge = ok(
+        client.request(
+            "POST",
+            f"/api/v1/workspaces/{ws}/lineage/edges",
+            token=admin,
+            json_body={"source_id": scanned["asset"]["id"], "target_id": downstream["id"]},
+        )
+    )
+    term = ok(
+        client.request(
+            "POST",
+            f"/api/v1/workspaces/{ws}/glossary/terms",
+            token=admin,
+            json_body={"name": "Alpha Customer", "definition": "alpha-secret-description"},
+        )
+    )
+    return {
+        "asset_id": scanned["asset"]["id"],
+        "asset_classification_id": detail["classifications"][0]["id"],
+        "edge_id": edge["id"],
+        "term_id": term["id"],
+    }
 
 
 def _path_params(path: str) -> list[str]:

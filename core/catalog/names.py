@@ -1,0 +1,145 @@
+"""Qualified names, compatible with OpenLineage dataset naming (namespace + name).
+
+| source     | namespace                                         | table / file set name      |
+|------------|---------------------------------------------------|----------------------------|
+| PostgreSQL | ``postgres://host:port``                          | ``db.schema.table``        |
+| ADLS Gen2  | ``abfss://container@account.dfs.core.windows.net`` | ``/path/to/folder``         |
+| local      | ``file``                                          | ``/abs/path``              |
+
+A database is ``db``, a schema ``db.schema``, a data source has the empty name, and a column is its
+table's name + ``#`` + column (OpenLineage names a column by dataset + field).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.errors import InvalidInput
+
+ASSET_TYPES = ("data_source", "database", "schema", "table", "view", "file_set", "column")
+DATASET_TYPES = ("table", "view", "file_set")
+
+_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
+_POSTGRES = re.compile(rf"^postgres(?:ql)?://({_HOST}):(\d{{1,5}})$")
+_ABFSS = re.compile(r"^abfss://([a-z0-9](?:[a-z0-9\-]{1,61}[a-z0-9])?)@([a-z0-9]{3,24})\.dfs\.core\.windows\.net$")
+_IDENT = r"[^.#/\s][^.#]{0,127}"
+_PG_TABLE = re.compile(rf"^({_IDENT})\.({_IDENT})\.({_IDENT})$")
+_PATH = re.compile(r"^/[^#\x00]{0,1023}$")
+_COLUMN = re.compile(r"^[^#\x00]{1,128}$")
+
+
+class InvalidQualifiedName(InvalidInput):
+    code = "invalid_qualified_name"
+
+
+class UnknownAssetType(InvalidInput):
+    code = "unknown_asset_type"
+
+
+@dataclass(frozen=True)
+class QualifiedName:
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace == "file":
+            return f"file://{self.name}"
+        if not self.name or self.name.startswith("/"):
+            return self.namespace + self.name
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def kind(self) -> str:
+        """``postgres``, ``abfss`` or ``file``."""
+        return self.namespace.split(":", 1)[0]
+
+
+def normalise_namespace(namespace: str) -> str:
+    """The canonical form of a namespace, or ``invalid_qualified_name``."""
+    value = namespace.strip()
+    match = _POSTGRES.match(value)
+    if match:
+        port = int(match.group(2))
+        if not 0 < port < 65536:
+            raise InvalidQualifiedName(f"namespace {value!r}: port must be 1-65535")
+        return f"postgres://{match.group(1).lower()}:{port}"
+    if _ABFSS.match(value):
+        return value
+    if value == "file" or value == "file://":
+        return "file"
+    raise InvalidQualifiedName(
+        f"namespace {value!r} is not postgres://host:port, abfss://container@account.dfs.core.windows.net or file"
+    )
+
+
+def check_type(asset_type: str) -> str:
+    if asset_type not in ASSET_TYPES:
+        raise UnknownAssetType(f"asset type {asset_type!r} is not one of {', '.join(ASSET_TYPES)}")
+    return asset_type
+
+
+def validate(asset_type: str, namespace: str, name: str) -> QualifiedName:
+    """Check that ``name`` is well formed for ``asset_type`` in ``namespace`` (already normalised)."""
+    check_type(asset_type)
+    qn = QualifiedName(namespace, name)
+    bad = InvalidQualifiedName(f"{name!r} is not a valid {asset_type} name in {namespace}")
+    dataset, _, column = name.partition("#")
+    if asset_type == "data_source":
+        if name:
+            raise bad
+        return qn
+    if asset_type == "column":
+        if not column or not _COLUMN.match(column):
+            raise bad
+        validate("table" if qn.kind == "postgres" else "file_set", namespace, dataset)
+        return qn
+    if "#" in name:
+        raise bad
+    if qn.kind == "postgres":
+        parts = {"database": 1, "schema": 2, "table": 3, "view": 3}.get(asset_type)
+        if parts is None or not re.fullmatch(rf"{_IDENT}(?:\.{_IDENT}){{{parts - 1}}}", name):
+            raise bad
+        return qn
+    if asset_type != "file_set" or not _PATH.match(name):
+        raise bad
+    return qn
+
+
+def parents(asset_type: str, qn: QualifiedName) -> list[tuple[str, str]]:
+    """(type, name) of the ancestors of an asset, root first (the data source has name '')."""
+    if asset_type == "data_source":
+        return []
+    chain: list[tuple[str, str]] = [("data_source", "")]
+    if asset_type == "column":
+        dataset = qn.name.split("#", 1)[0]
+        dataset_type = "table" if qn.kind == "postgres" else "file_set"
+        return parents(dataset_type, QualifiedName(qn.namespace, dataset)) + [(dataset_type, dataset)]
+    if qn.kind == "postgres":
+        pieces = qn.name.split(".")
+        if asset_type in ("schema", "table", "view"):
+            chain.append(("database", pieces[0]))
+        if asset_type in ("table", "view"):
+            chain.append(("schema", ".".join(pieces[:2])))
+    return chain
+
+
+def display_name(asset_type: str, qn: QualifiedName) -> str:
+    if asset_type == "data_source":
+        return qn.namespace
+    if asset_type == "column":
+        return qn.name.split("#", 1)[1]
+    if qn.kind == "postgres":
+        return qn.name.split(".")[-1]
+    return qn.name.rstrip("/").rsplit("/", 1)[-1] or qn.name
+
+
+def parse_dataset(namespace: str, name: str) -> tuple[str, QualifiedName]:
+    """An OpenLineage dataset (namespace, name) as (asset type, qualified name): a table for
+    PostgreSQL, a file set for abfss/file."""
+    ns = normalise_namespace(namespace)
+    kind = ns.split(":", 1)[0]
+    asset_type = "table" if kind == "postgres" else "file_set"
+    if kind != "postgres" and not name.startswith("/"):
+        name = "/" + name
+    return asset_type, validate(asset_type, ns, name)

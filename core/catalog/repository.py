@@ -1,0 +1,282 @@
+"""Catalog persistence: assets, owners, classifications, schema changes. Every read that starts
+from a caller's request is filtered by the caller's workspace scope here, not in services."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from core.auth.policy import WorkspaceScope
+
+Row = dict[str, Any]
+
+# Sensitivity labels by rank (core.auth.conditions.Sensitivity / classification SensitivityLabel order).
+LABELS = ("Public", "Internal", "Confidential", "Highly Confidential")
+_RANK_SQL = "array_position(ARRAY['Public','Internal','Confidential','Highly Confidential'], {col}) - 1"
+
+# The searchable text of an asset: its name (whole and split into words) weighs most, then tags,
+# glossary terms (names and synonyms), the full qualified name and the description.
+_SEARCH_VECTOR = """
+    setweight(to_tsvector('simple',
+        a.display_name || ' ' || regexp_replace(a.display_name, '[^[:alnum:]]+', ' ', 'g')), 'A')
+    || setweight(to_tsvector('simple', array_to_string(a.tags, ' ') || ' ' || coalesce(t.words, '')), 'B')
+    || setweight(to_tsvector('simple', regexp_replace(a.namespace || ' ' || a.name, '[^[:alnum:]]+', ' ', 'g')), 'C')
+    || setweight(to_tsvector('simple', a.description), 'D')
+"""
+
+
+class CatalogRepository:
+    def __init__(self, connection: psycopg.Connection) -> None:
+        self._conn = connection
+
+    # -- assets ---------------------------------------------------------------------------------
+    def find(self, workspace_id: UUID, namespace: str, name: str) -> Row | None:
+        return self._conn.execute(
+            "SELECT * FROM catalog_assets WHERE workspace_id = %s AND namespace = %s AND name = %s",
+            (workspace_id, namespace, name),
+        ).fetchone()
+
+    def ensure(
+        self,
+        workspace_id: UUID,
+        asset_type: str,
+        namespace: str,
+        name: str,
+        *,
+        display_name: str,
+        parent_id: UUID | None,
+        data_source_id: UUID | None,
+        actor: str,
+    ) -> tuple[Row, bool]:
+        """The asset with this qualified name, inserted when missing; (row, created)."""
+        row = self._conn.execute(
+            "INSERT INTO catalog_assets (id, workspace_id, type, namespace, name, display_name, parent_id,"
+            " data_source_id, created_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (workspace_id, namespace, name) DO NOTHING RETURNING *",
+            (uuid.uuid4(), workspace_id, asset_type, namespace, name, display_name, parent_id, data_source_id, actor),
+        ).fetchone()
+        if row is not None:
+            return row, True
+        existing = self.find(workspace_id, namespace, name)
+        assert existing is not None
+        return existing, False
+
+    def update(self, asset_id: UUID, **fields: Any) -> None:
+        if not fields:
+            return
+        sets = ", ".join(f"{key} = %({key})s" for key in fields)
+        values = {k: Jsonb(v) if k == "properties" else v for k, v in fields.items()}
+        self._conn.execute(
+            f"UPDATE catalog_assets SET {sets}, updated_at = now() WHERE id = %(asset_id)s",
+            {**values, "asset_id": asset_id},
+        )
+
+    def get(self, scope: WorkspaceScope, asset_id: UUID) -> Row | None:
+        where, params = scope.sql("workspace_id")
+        return self._conn.execute(
+            f"SELECT * FROM catalog_assets WHERE id = %(id)s AND {where}", {"id": asset_id, **params}
+        ).fetchone()
+
+    def get_many(self, ids: Sequence[UUID]) -> list[Row]:
+        return self._conn.execute("SELECT * FROM catalog_assets WHERE id = ANY(%s)", (list(ids),)).fetchall()
+
+    def children(self, asset_id: UUID) -> list[Row]:
+        return self._conn.execute(
+            "SELECT * FROM catalog_assets WHERE parent_id = %s ORDER BY ordinal NULLS LAST, name", (asset_id,)
+        ).fetchall()
+
+    def delete(self, asset_id: UUID) -> None:
+        self._conn.execute("DELETE FROM catalog_assets WHERE id = %s", (asset_id,))
+
+    def subtree_ids(self, asset_id: UUID) -> list[UUID]:
+        rows = self._conn.execute(
+            "WITH RECURSIVE sub(id) AS (SELECT %s::uuid UNION ALL"
+            " SELECT a.id FROM catalog_assets a JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub",
+            (asset_id,),
+        ).fetchall()
+        return [r["id"] for r in rows]
+
+    # -- owners ---------------------------------------------------------------------------------
+    def set_owners(self, asset_id: UUID, workspace_id: UUID, owners: Iterable[Any]) -> None:
+        self._conn.execute("DELETE FROM catalog_owners WHERE asset_id = %s", (asset_id,))
+        for owner in owners:
+            self._conn.execute(
+                "INSERT INTO catalog_owners (asset_id, workspace_id, principal_id, principal_type, role)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (asset_id, workspace_id, owner.principal_id, owner.principal_type, owner.role),
+            )
+
+    def owners(self, asset_ids: Sequence[UUID]) -> dict[UUID, list[Row]]:
+        out: dict[UUID, list[Row]] = defaultdict(list)
+        for row in self._conn.execute(
+            "SELECT asset_id, principal_id, principal_type, role FROM catalog_owners WHERE asset_id = ANY(%s)"
+            " ORDER BY principal_id, role",
+            (list(asset_ids),),
+        ):
+            out[row.pop("asset_id")].append(row)
+        return out
+
+    # -- classifications ------------------------------------------------------------------------
+    def classifications(self, asset_ids: Sequence[UUID]) -> dict[UUID, list[Row]]:
+        out: dict[UUID, list[Row]] = defaultdict(list)
+        for row in self._conn.execute(
+            "SELECT * FROM catalog_classifications WHERE asset_id = ANY(%s)"
+            " ORDER BY confidence DESC, classification_id, created_at",
+            (list(asset_ids),),
+        ):
+            out[row["asset_id"]].append(row)
+        return out
+
+    def get_classification(self, scope: WorkspaceScope, classification_id: UUID) -> Row | None:
+        where, params = scope.sql("workspace_id")
+        return self._conn.execute(
+            f"SELECT * FROM catalog_classifications WHERE id = %(id)s AND {where} FOR UPDATE",
+            {"id": classification_id, **params},
+        ).fetchone()
+
+    def find_direct_classification(self, asset_id: UUID, classification_id: str) -> Row | None:
+        return self._conn.execute(
+            "SELECT * FROM catalog_classifications WHERE asset_id = %s AND classification_id = %s"
+            " AND origin_id IS NULL FOR UPDATE",
+            (asset_id, classification_id),
+        ).fetchone()
+
+    def upsert_suggestion(self, workspace_id: UUID, asset_id: UUID, result: Any, actor: str) -> Row | None:
+        """Insert a scan suggestion, or refresh it when it is still suggested; a human decision
+        (accepted / rejected) or a manual classification is never touched. Returns the written row."""
+        return self._conn.execute(
+            "INSERT INTO catalog_classifications (id, workspace_id, asset_id, classification_id, source, status,"
+            " confidence, sensitivity, evidence, rule_set_id, rule_set_version, created_by)"
+            " VALUES (%s, %s, %s, %s, 'scan', 'suggested', %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (asset_id, classification_id) WHERE origin_id IS NULL DO UPDATE SET"
+            " confidence = EXCLUDED.confidence, sensitivity = EXCLUDED.sensitivity, evidence = EXCLUDED.evidence,"
+            " rule_set_id = EXCLUDED.rule_set_id, rule_set_version = EXCLUDED.rule_set_version, updated_at = now()"
+            " WHERE catalog_classifications.status = 'suggested' AND catalog_classifications.source = 'scan'"
+            " RETURNING *",
+            (
+                uuid.uuid4(),
+                workspace_id,
+                asset_id,
+                result.classification_id,
+                result.confidence,
+                str(result.sensitivity),
+                Jsonb(result.evidence),
+                result.rule_set_id,
+                result.rule_set_version,
+                actor,
+            ),
+        ).fetchone()
+
+    def drop_stale_suggestions(self, asset_id: UUID, keep: Sequence[str]) -> int:
+        """Scan suggestions of ``asset_id`` the latest scan no longer makes (decided ones stay)."""
+        cur = self._conn.execute(
+            "DELETE FROM catalog_classifications WHERE asset_id = %s AND source = 'scan' AND status = 'suggested'"
+            " AND NOT (classification_id = ANY(%s))",
+            (asset_id, list(keep)),
+        )
+        return cur.rowcount
+
+    def add_manual(
+        self,
+        workspace_id: UUID,
+        asset_id: UUID,
+        classification_id: str,
+        sensitivity: str,
+        actor: str,
+        reason: str | None,
+    ) -> Row:
+        return self._conn.execute(
+            "INSERT INTO catalog_classifications (id, workspace_id, asset_id, classification_id, source, status,"
+            " confidence, sensitivity, created_by, decided_by, decided_at, reason)"
+            " VALUES (%s, %s, %s, %s, 'manual', 'accepted', 1.0, %s, %s, %s, now(), %s) RETURNING *",
+            (uuid.uuid4(), workspace_id, asset_id, classification_id, sensitivity, actor, actor, reason),
+        ).fetchone()
+
+    def decide(self, classification_id: UUID, status: str, actor: str, reason: str) -> Row:
+        return self._conn.execute(
+            "UPDATE catalog_classifications SET status = %s, decided_by = %s, decided_at = now(), reason = %s,"
+            " updated_at = now() WHERE id = %s RETURNING *",
+            (status, actor, reason, classification_id),
+        ).fetchone()
+
+    def remove_propagated_from(self, origin_ids: Sequence[UUID]) -> list[UUID]:
+        """Delete what these origins propagated; the assets that lost a classification."""
+        rows = self._conn.execute(
+            "DELETE FROM catalog_classifications WHERE origin_id = ANY(%s) RETURNING asset_id", (list(origin_ids),)
+        ).fetchall()
+        return [r["asset_id"] for r in rows]
+
+    # -- schema changes -------------------------------------------------------------------------
+    def add_schema_change(
+        self,
+        workspace_id: UUID,
+        asset_id: UUID,
+        column: str,
+        change: str,
+        old_type: str | None,
+        new_type: str | None,
+        scan_id: str | None,
+    ) -> Row:
+        return self._conn.execute(
+            "INSERT INTO catalog_schema_changes (workspace_id, asset_id, column_name, change, old_type, new_type,"
+            " scan_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *",
+            (workspace_id, asset_id, column, change, old_type, new_type, scan_id),
+        ).fetchone()
+
+    def schema_changes(self, asset_id: UUID, after: int | None, limit: int) -> list[Row]:
+        return self._conn.execute(
+            "SELECT * FROM catalog_schema_changes WHERE asset_id = %s AND id > %s ORDER BY id LIMIT %s",
+            (asset_id, after or 0, limit),
+        ).fetchall()
+
+    # -- terms ----------------------------------------------------------------------------------
+    def terms(self, asset_ids: Sequence[UUID]) -> dict[UUID, list[Row]]:
+        out: dict[UUID, list[Row]] = defaultdict(list)
+        for row in self._conn.execute(
+            "SELECT l.asset_id, t.id, t.name FROM catalog_asset_terms l JOIN glossary_terms t ON t.id = l.term_id"
+            " WHERE l.asset_id = ANY(%s) ORDER BY t.name",
+            (list(asset_ids),),
+        ):
+            out[row.pop("asset_id")].append(row)
+        return out
+
+    # -- search columns -------------------------------------------------------------------------
+    def refresh_search(self, asset_ids: Iterable[UUID]) -> None:
+        """Recompute the denormalised search columns (classifications, sensitivity, owners, terms,
+        text) of these assets from their source tables."""
+        ids = list(set(asset_ids))
+        if not ids:
+            return
+        self._conn.execute(
+            f"""
+            UPDATE catalog_assets a SET
+                classification_ids = coalesce(c.ids, '{{}}'),
+                sensitivity_rank = c.top,
+                sensitivity = (ARRAY{list(LABELS)!r}::text[])[c.top + 1],
+                owner_ids = coalesce(o.ids, '{{}}'),
+                term_ids = coalesce(t.ids, '{{}}'),
+                search_vector = {_SEARCH_VECTOR}
+            FROM unnest(%s::uuid[]) AS ids(id)
+            LEFT JOIN LATERAL (
+                SELECT array_agg(DISTINCT x.classification_id ORDER BY x.classification_id) AS ids,
+                       max({_RANK_SQL.format(col="x.sensitivity")}) AS top
+                FROM catalog_classifications x WHERE x.asset_id = ids.id AND x.status <> 'rejected'
+            ) c ON true
+            LEFT JOIN LATERAL (
+                SELECT array_agg(DISTINCT y.principal_id) AS ids FROM catalog_owners y WHERE y.asset_id = ids.id
+            ) o ON true
+            LEFT JOIN LATERAL (
+                SELECT array_agg(g.id) AS ids,
+                       string_agg(g.name || ' ' || array_to_string(g.synonyms, ' '), ' ') AS words
+                FROM catalog_asset_terms l JOIN glossary_terms g ON g.id = l.term_id WHERE l.asset_id = ids.id
+            ) t ON true
+            WHERE a.id = ids.id
+            """,
+            (ids,),
+        )
