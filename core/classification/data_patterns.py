@@ -101,6 +101,10 @@ def compile_definition_patterns(definitions: Iterable[ClassificationDefinition])
     return compiled
 
 
+#: Per-pattern bound on cached validator verdicts (value -> passed); the cache is dropped when full.
+VERDICT_CACHE_SIZE = 100_000
+
+
 class PatternScanner:
     """Scans batches of values against a fixed set of patterns; ``scan`` returns per-pattern hits."""
 
@@ -116,6 +120,7 @@ class PatternScanner:
         self._regex_indexes = [i for i, p in enumerate(self.patterns) if p.regex is not None]
         self._dictionary_indexes = [i for i, p in enumerate(self.patterns) if p.dictionary]
         self._checks = [pattern.check() if pattern.validators else None for pattern in self.patterns]
+        self._verdicts: list[dict[str, bool]] = [{} for _ in self.patterns]
         self._database = None
         self.engine = "re"
         if use_hyperscan and hyperscan is not None and self._regex_indexes:
@@ -194,7 +199,23 @@ class PatternScanner:
             raw = self._scan_python(values)
         for slot, indexes in raw.items():
             check = self._checks[slot]
-            hits[slot] = [i for i in indexes if check(values[i])] if check is not None else list(indexes)
+            if check is None:
+                hits[slot] = list(indexes)
+                continue
+            # Validators run only on candidate hits, and once per distinct value: their verdict is
+            # cached per pattern (bounded), since the same values recur across batches and columns.
+            cache = self._verdicts[slot]
+            if len(cache) > VERDICT_CACHE_SIZE:
+                cache.clear()
+            kept = []
+            for i in indexes:
+                value = values[i]
+                verdict = cache.get(value)
+                if verdict is None:
+                    verdict = cache[value] = bool(check(value))
+                if verdict:
+                    kept.append(i)
+            hits[slot] = kept
         if self._dictionary_indexes:
             lowered = [value.lower() for value in values]
             for slot in self._dictionary_indexes:
