@@ -29,6 +29,11 @@ class AuditStoreKind(StrEnum):
     COSMOS = "cosmos"
 
 
+class SecretStoreKind(StrEnum):
+    LOCAL = "local"
+    KEYVAULT = "keyvault"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATAWAVE_", extra="ignore", frozen=True, env_ignore_empty=True)
 
@@ -77,6 +82,18 @@ class Settings(BaseSettings):
         True, description="Verify the Cosmos DB TLS certificate (false only for emulators)."
     )
 
+    secret_store: SecretStoreKind = Field(
+        SecretStoreKind.LOCAL,
+        description="Where data-source credentials live: local (a 0600 file under data_dir) or keyvault.",
+    )
+    keyvault_url: str | None = Field(
+        None, description="Azure Key Vault URI (https://<name>.vault.azure.net/) when secret_store=keyvault."
+    )
+    local_source_root: Path | None = Field(
+        None,
+        description="Folder that local-folder data sources must live under. Unset: data_dir/sources.",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _anchor_data_dir(cls, value: Path) -> Path:
@@ -91,9 +108,18 @@ class Settings(BaseSettings):
             raise ValueError("DATAWAVE_AUTH_JWKS_URL is required outside local mode")
         if self.audit_store is AuditStoreKind.COSMOS and not self.cosmos_endpoint:
             raise ValueError("DATAWAVE_COSMOS_ENDPOINT is required when DATAWAVE_AUDIT_STORE=cosmos")
+        if self.secret_store is SecretStoreKind.KEYVAULT and not self.keyvault_url:
+            raise ValueError("DATAWAVE_KEYVAULT_URL is required when DATAWAVE_SECRET_STORE=keyvault")
         if self.env is Environment.PROD and not self.cosmos_verify_tls:
             raise ValueError("DATAWAVE_COSMOS_VERIFY_TLS may only be false outside prod")
         return self
+
+
+    @property
+    def sources_root(self) -> Path:
+        """The resolved folder local-folder data sources must live under."""
+        root = self.local_source_root or self.data_dir / "sources"
+        return (root if root.is_absolute() else PROJECT_ROOT / root).resolve()
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,9 @@ from core.audit.model import AuditEntry, AuditRecord, BrokenLink, ChainVerificat
 
 GENESIS_HASH = "0" * 64
 _SECRET_KEY = re.compile(
-    r"pass(word)?|secret|token|credential|api[_-]?key|access[_-]?key|connection[_-]?string|^key$", re.I
+    r"pass(word)?|secret|token|credential|api[_-]?key|access[_-]?key|account[_-]?key|private[_-]?key"
+    r"|connection[_-]?string|(^|[_-])sas($|[_-])|^key$",
+    re.I,
 )
 REDACTED = "[redacted]"
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from core.catalog.glossary_repository import GlossaryRepository
     from core.catalog.lineage_repository import LineageRepository
     from core.catalog.repository import CatalogRepository
+    from core.datasources.repository import DataSourceRepository
     from core.events.outbox import OutboxRepository
     from core.scanrules.repository import ScanRuleSetRepository
     from core.workspaces.quotas import QuotaRepository
@@ -75,6 +76,7 @@ class UnitOfWork:
     glossary: GlossaryRepository
     outbox: OutboxRepository
     scan_rule_sets: ScanRuleSetRepository
+    datasources: DataSourceRepository
 
     def __init__(self, database: Database | None = None) -> None:
         self._database = database
@@ -90,6 +92,7 @@ class UnitOfWork:
         from core.catalog.glossary_repository import GlossaryRepository
         from core.catalog.lineage_repository import LineageRepository
         from core.catalog.repository import CatalogRepository
+        from core.datasources.repository import DataSourceRepository
         from core.events.outbox import OutboxRepository
         from core.scanrules.repository import ScanRuleSetRepository
         from core.workspaces.quotas import QuotaRepository
@@ -106,6 +109,7 @@ class UnitOfWork:
         self.glossary = GlossaryRepository(self.connection)
         self.outbox = OutboxRepository(self.connection)
         self.scan_rule_sets = ScanRuleSetRepository(self.connection)
+        self.datasources = DataSourceRepository(self.connection)
         return self
 
     def __exit__(

@@ -324,6 +324,7 @@ module functionApp 'modules/functionapp.bicep' = {
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabase: cosmos.outputs.databaseName
     cosmosAuditContainer: cosmos.outputs.auditContainerName
+    keyVaultUri: keyVault.outputs.uri
     tags: allTags
   }
 }

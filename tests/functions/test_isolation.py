@@ -22,7 +22,13 @@ from functions.api import ROUTES
 # Parameters naming platform-wide objects (not owned by any workspace): B may see these, the test
 # then only checks that the answer carries none of A's data.
 GLOBAL_PARAMS = {"role_name": "IsoRole", "app_role": "Iso.AppRole", "classification_id": "email_address"}
-SECRET_MARKERS = ["Isolation Alpha", "alpha-secret-description", "alpha-secret-reason", "alpha-member"]
+SECRET_MARKERS = [
+    "Isolation Alpha",
+    "alpha-secret-description",
+    "alpha-secret-reason",
+    "alpha-member",
+    "alpha-secret-password",
+]
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +80,22 @@ def workspace_a(client, make_token) -> dict[str, Any]:
         )
     )
     catalog = _catalog_resources(client, admin, ws, ok)
+    data_source = ok(
+        client.request(
+            "POST",
+            f"/api/v1/workspaces/{ws}/data-sources",
+            token=admin,
+            json_body={
+                "name": "Isolation Alpha source",
+                "description": "alpha-secret-description",
+                "connection": {"kind": "postgresql", "host": "alpha.internal", "database": "a", "username": "u"},
+                "credentials": {"password": "alpha-secret-password"},
+            },
+        )
+    )
     return {
         **catalog,
+        "data_source_id": data_source["id"],
         "rule_set_id": rule_set["id"],
         "version": rule_set["latest_version"],
         "workspace_id": ws,

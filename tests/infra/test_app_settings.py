@@ -198,6 +198,7 @@ def test_model_accepts_azure_settings(bicep_settings, templates, settings_module
         "cosmosEndpoint": "https://cosmos-datawave-prod-abc123.documents.azure.com:443/",
         "cosmosDatabase": "datawave",
         "cosmosAuditContainer": "audit",
+        "keyVaultUri": "https://kv-datawave-prod-abc123.vault.azure.net/",
     }
     for variable in ("postgresUrl",):
         sample[variable] = _azure_value(tree["variables"][variable]["value"], tree["parameters"], sample)
@@ -215,3 +216,5 @@ def test_model_accepts_azure_settings(bicep_settings, templates, settings_module
     assert settings.auth_dev_secret is None
     assert settings.postgres_url is not None
     assert settings.cosmos_key is None
+    assert settings.secret_store.value == "keyvault"
+    assert settings.keyvault_url == "https://kv-datawave-prod-abc123.vault.azure.net/"

@@ -125,6 +125,9 @@ param cosmosDatabase string
 @description('DATAWAVE_COSMOS_AUDIT_CONTAINER.')
 param cosmosAuditContainer string
 
+@description('DATAWAVE_KEYVAULT_URL: Key Vault holding data-source credentials (data sources keep kv:// references).')
+param keyVaultUri string
+
 param tags object = {}
 
 var isFlex = hostingPlan == 'FlexConsumption'
@@ -209,6 +212,20 @@ var datawaveSettings = [
   {
     name: 'DATAWAVE_COSMOS_VERIFY_TLS'
     value: 'true'
+  }
+  {
+    // Data-source credentials live in Key Vault, reached with the managed identity (Secrets Officer).
+    name: 'DATAWAVE_SECRET_STORE'
+    value: 'keyvault'
+  }
+  {
+    name: 'DATAWAVE_KEYVAULT_URL'
+    value: keyVaultUri
+  }
+  {
+    // Local-folder data sources are for development: refused in prod; scratch space elsewhere.
+    name: 'DATAWAVE_LOCAL_SOURCE_ROOT'
+    value: '/tmp/datawave/sources'
   }
 ]
 
