@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.datasources.model import ConnectionTest, LocalFolderConnection, PostgresConnection
-from core.discovery.model import AssetSample, DiscoveredAsset, DiscoveryResult
+from core.discovery.model import AssetProfile, AssetSample, DiscoveredAsset, DiscoveryResult
 from core.errors import DomainError
 from core.settings import Environment, get_settings
 
@@ -101,3 +101,10 @@ def sample(connection: Any, credentials: dict[str, str], asset: DiscoveredAsset,
     from core.discovery import files
 
     return files.sample(_file_system(connection, credentials), asset, rows)
+
+
+def profile(sample: AssetSample, asset: DiscoveredAsset | None = None) -> AssetProfile:
+    """Per-column statistics of a sample (``asset`` gives the row estimate for distinct estimates)."""
+    from core.discovery.profile import profile_sample
+
+    return profile_sample(sample, asset.row_estimate if asset else None)

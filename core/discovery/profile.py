@@ -1,0 +1,98 @@
+"""Column profiles over a sample: null %, distinct estimate, min/max, lengths and value shapes.
+
+The distinct estimate scales the sample's distinct count to the whole table with the Haas-Stokes
+Duj1 estimator (what PostgreSQL's ANALYZE uses): ``n·d / (n − f1 + f1·n/N)`` where ``f1`` counts
+values seen exactly once. ``min``/``max`` are kept only for numeric, date and time columns: a text
+column's extremes are raw values (maybe an email or a name) and its classification is not known yet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.discovery.model import AssetProfile, AssetSample, ColumnProfile, ColumnValues, ShapeCount
+
+ORDERED_TYPES = frozenset({"integer", "decimal", "date", "timestamp", "time"})
+MAX_SHAPE = 32
+TOP_SHAPES = 5
+
+
+def shape(value: str) -> str:
+    """'John 42' → 'Aaaa 99': letters become A/a, digits 9, everything else stays (truncated)."""
+    out = []
+    for char in value[:MAX_SHAPE]:
+        if char.isdigit():
+            out.append("9")
+        elif char.isalpha():
+            out.append("A" if char.isupper() else "a")
+        else:
+            out.append(char)
+    return "".join(out) + ("…" if len(value) > MAX_SHAPE else "")
+
+
+def duj1(sample_size: int, distinct: int, singletons: int, population: int | None) -> int:
+    if population is None or population <= sample_size or sample_size == 0:
+        return distinct
+    if singletons >= sample_size:  # every value unique: assume the column is unique
+        return population
+    estimate = sample_size * distinct / (sample_size - singletons + singletons * sample_size / population)
+    return max(distinct, min(population, round(estimate)))
+
+
+def _ordered(value: str, logical: str) -> Any:
+    if logical in ("integer", "decimal"):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return None
+    return value  # ISO dates, timestamps and times order as text
+
+
+def profile_column(column: ColumnValues, row_estimate: int | None = None) -> ColumnProfile:
+    values = column.values
+    present = [str(v) for v in values if v is not None and str(v) != ""]
+    counts = Counter(present)
+    lengths = [len(v) for v in present]
+    minimum = maximum = None
+    if column.logical_type in ORDERED_TYPES and present:
+        ordered = [o for o in (_ordered(v, column.logical_type) for v in counts) if o is not None]
+        if ordered:
+            minimum, maximum = min(ordered), max(ordered)
+            if isinstance(minimum, Decimal):
+                minimum, maximum = _number(minimum), _number(maximum)
+    non_null_population = None
+    if row_estimate is not None and values:
+        non_null_population = round(row_estimate * len(present) / len(values))
+    singletons = sum(1 for c in counts.values() if c == 1)
+    shapes = Counter(shape(v) for v in present).most_common(TOP_SHAPES)
+    return ColumnProfile(
+        name=column.name,
+        logical_type=column.logical_type,
+        count=len(values),
+        null_count=len(values) - len(present),
+        null_pct=round(100.0 * (len(values) - len(present)) / len(values), 2) if values else 0.0,
+        distinct_in_sample=len(counts),
+        distinct_estimate=duj1(len(present), len(counts), singletons, non_null_population) if present else 0,
+        min=minimum,
+        max=maximum,
+        min_length=min(lengths) if lengths else None,
+        avg_length=round(sum(lengths) / len(lengths), 2) if lengths else None,
+        max_length=max(lengths) if lengths else None,
+        shapes=[ShapeCount(shape=s, count=c) for s, c in shapes],
+    )
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def profile_sample(sample: AssetSample, row_estimate: int | None = None) -> AssetProfile:
+    """The profile of every sampled column of one asset."""
+    return AssetProfile(
+        qualified_name=sample.qualified_name,
+        rows_sampled=sample.rows_sampled,
+        row_estimate=row_estimate,
+        columns=[profile_column(column, row_estimate) for column in sample.columns],
+    )
