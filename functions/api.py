@@ -15,6 +15,7 @@ The same declarations feed the OpenAPI document (``functions.openapi``) and the 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import ipaddress
 import json
@@ -46,6 +47,7 @@ from core.errors import DomainError, InvalidInput, PayloadTooLarge, PermissionDe
 from core.observability import correlation_id_from_headers, reset_correlation_id, set_correlation_id
 from core.route_templates import RouteTemplate
 from core.settings import get_settings
+from functions.durable_client import DurableClient
 
 log = logging.getLogger("datawave.api")
 
@@ -101,6 +103,14 @@ class RequestContext:
         self._uow: UnitOfWork | None = None
         self.audit_note = AuditNote()
         self.audit_recorded = False
+        self._durable: DurableClient | None = None
+
+    @property
+    def durable(self) -> DurableClient:
+        """The Durable client (routes declared with ``durable=True`` only)."""
+        if self._durable is None:
+            raise RuntimeError("the durable client is only bound on routes declared with durable=True")
+        return self._durable
 
     @property
     def uow(self) -> UnitOfWork:
@@ -172,25 +182,37 @@ class Api:
         summary: str = "",
         name: str | None = None,
         audit: bool | None = None,
+        durable: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare an endpoint. ``permission=None`` makes it anonymous (health and OpenAPI only).
 
-        ``audit`` defaults to True for every method but GET; pass False for a read-only POST."""
+        ``audit`` defaults to True for every method but GET; pass False for a read-only POST.
+        ``durable`` binds the Durable client (``ctx.durable``) to start or manage orchestrations."""
 
         def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
             route = _describe(handler, method.upper(), path, permission, status, summary, self._tag, name)
             route.audited = audit if audit is not None else route.method != "GET"
             ROUTES.append(route)
 
-            def http_function(req: func.HttpRequest) -> func.HttpResponse:
-                return dispatch(route, req)
+            register = self._bp.route(route=route.path, methods=[route.method], auth_level=func.AuthLevel.ANONYMOUS)
+            if durable:
 
-            http_function.__name__ = route.function_name
-            self._bp.function_name(name=route.function_name)(
-                self._bp.route(route=route.path, methods=[route.method], auth_level=func.AuthLevel.ANONYMOUS)(
-                    http_function
+                async def durable_function(req: func.HttpRequest, client: Any) -> func.HttpResponse:
+                    bridge = DurableClient(client, asyncio.get_running_loop(), req)
+                    # The pipeline is synchronous (database work); it runs off the event loop.
+                    return await asyncio.to_thread(dispatch, route, req, bridge)
+
+                durable_function.__name__ = route.function_name
+                self._bp.function_name(name=route.function_name)(
+                    register(self._bp.durable_client_input(client_name="client")(durable_function))
                 )
-            )
+            else:
+
+                def http_function(req: func.HttpRequest) -> func.HttpResponse:
+                    return dispatch(route, req)
+
+                http_function.__name__ = route.function_name
+                self._bp.function_name(name=route.function_name)(register(http_function))
             return handler
 
         return decorate
@@ -260,12 +282,13 @@ def _describe(
     return route
 
 
-def dispatch(route: Route, req: func.HttpRequest) -> func.HttpResponse:
+def dispatch(route: Route, req: func.HttpRequest, durable: DurableClient | None = None) -> func.HttpResponse:
     """Run one request through the whole pipeline; never raises."""
     started = time.perf_counter()
     correlation_id = correlation_id_from_headers(dict(req.headers))
     token = set_correlation_id(correlation_id)
     ctx = RequestContext(req, correlation_id)
+    ctx._durable = durable
     error: BaseException | None = None
     try:
         response = _run(route, req, ctx)

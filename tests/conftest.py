@@ -4,6 +4,7 @@ fresh database cloned from it for each test module (CREATE DATABASE ... TEMPLATE
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -19,14 +20,19 @@ TEMPLATE_DB = "datawave_template"
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory):
-    """The embedded PostgreSQL server (pgserver) for the whole session."""
+def pg_server():
+    """The embedded PostgreSQL server (pgserver) for the whole session.
+
+    Its data lives in a directory of its own, not under pytest's numbered temp directories: pytest
+    prunes old ones when other sessions start, which would delete a running server's data.
+    """
+    root = Path(tempfile.mkdtemp(prefix="datawave-test-pg-"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver
 
-        root = tmp_path_factory.mktemp("pg")
-        server = pgserver.get_server(root / "data", cleanup_mode="stop")
+        # "delete": the server stops and its data directory goes when the session's process exits.
+        server = pgserver.get_server(root / "data", cleanup_mode="delete")
     admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}")

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from core.datasources.repository import DataSourceRepository
     from core.events.outbox import OutboxRepository
     from core.scanrules.repository import ScanRuleSetRepository
+    from core.scans.repository import ScanRepository
     from core.workspaces.quotas import QuotaRepository
     from core.workspaces.repository import WorkspaceRepository
 
@@ -76,6 +77,7 @@ class UnitOfWork:
     glossary: GlossaryRepository
     outbox: OutboxRepository
     scan_rule_sets: ScanRuleSetRepository
+    scans: ScanRepository
     datasources: DataSourceRepository
 
     def __init__(self, database: Database | None = None) -> None:
@@ -95,6 +97,7 @@ class UnitOfWork:
         from core.datasources.repository import DataSourceRepository
         from core.events.outbox import OutboxRepository
         from core.scanrules.repository import ScanRuleSetRepository
+        from core.scans.repository import ScanRepository
         from core.workspaces.quotas import QuotaRepository
         from core.workspaces.repository import WorkspaceRepository
 
@@ -109,6 +112,7 @@ class UnitOfWork:
         self.glossary = GlossaryRepository(self.connection)
         self.outbox = OutboxRepository(self.connection)
         self.scan_rule_sets = ScanRuleSetRepository(self.connection)
+        self.scans = ScanRepository(self.connection)
         self.datasources = DataSourceRepository(self.connection)
         return self
 

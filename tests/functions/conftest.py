@@ -12,6 +12,7 @@ import pytest
 from core.auth.tokens import mint_dev_token
 from core.settings import get_settings
 from devhost.app_loader import load_app
+from devhost.host import LocalHost
 from devhost.http_server import FunctionsHttpHost
 from tests.conftest import PROJECT_ROOT
 
@@ -60,8 +61,18 @@ def loaded_app():
 
 
 @pytest.fixture(scope="module")
-def client(app_env, loaded_app) -> InProcessClient:
-    return InProcessClient(FunctionsHttpHost(loaded_app))
+def local_host(app_env, loaded_app):
+    """devhost's host around the app: the durable extension answers the Durable client of
+    ``durable=True`` routes on a real loopback port, and runs orchestrations and activities."""
+    host = LocalHost(PROJECT_ROOT, app_env["DATAWAVE_POSTGRES_URL"], port=0)
+    host.start_background()
+    yield host
+    host.stop()
+
+
+@pytest.fixture(scope="module")
+def client(local_host) -> InProcessClient:
+    return InProcessClient(local_host.http)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import json
 import uuid
 from typing import Any
 
+import psycopg
 import pytest
 
 import function_app  # noqa: F401 - registers every blueprint's routes in ROUTES at collection time
@@ -32,7 +33,7 @@ SECRET_MARKERS = [
 
 
 @pytest.fixture(scope="module")
-def workspace_a(client, make_token) -> dict[str, Any]:
+def workspace_a(client, make_token, app_env) -> dict[str, Any]:
     """Workspace A with one resource of every kind a route can address."""
     admin = make_token("root", ["Admin"], mfa=True)
 
@@ -93,8 +94,10 @@ def workspace_a(client, make_token) -> dict[str, Any]:
             },
         )
     )
+    scan_id = _scan_of(app_env["DATAWAVE_POSTGRES_URL"], ws, data_source["id"])
     return {
         **catalog,
+        "scan_id": scan_id,
         "data_source_id": data_source["id"],
         "rule_set_id": rule_set["id"],
         "version": rule_set["latest_version"],
@@ -103,6 +106,24 @@ def workspace_a(client, make_token) -> dict[str, Any]:
         "elevation_id": elevation["id"],
         "principal_id": "alpha-member",
     }
+
+
+def _scan_of(database_url: str, workspace_id: str, data_source_id: str) -> str:
+    """A finished scan of A's source with one failed asset (written directly: starting a real scan
+    needs a reachable source, and this test only needs the rows to exist)."""
+    scan_id = str(uuid.uuid4())
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO scans (id, workspace_id, data_source_id, rule_set_template, status, phase, requested_by,"
+            " error) VALUES (%s, %s, %s, 'pci_dss', 'completed', 'done', 'root', 'alpha-secret-reason')",
+            (scan_id, workspace_id, data_source_id),
+        )
+        conn.execute(
+            "INSERT INTO scan_assets (scan_id, workspace_id, qualified_name, asset_type, status, error)"
+            " VALUES (%s, %s, 'postgres://alpha.internal:5432/a.public.t', 'table', 'failed', 'alpha-secret-reason')",
+            (scan_id, workspace_id),
+        )
+    return scan_id
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,160 @@
+"""The work of the scan saga's activities: discover the source, then for each asset sample →
+profile → classify (pinned rule set) → catalog upsert → record. Idempotent per scan + asset: an asset
+already recorded is not scanned again, and the catalog upsert is itself idempotent."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from core.auth.access import WorkspaceScope
+from core.auth.service_identity import service_access
+from core.catalog import assets as catalog_assets
+from core.catalog.model import DiscoveredClassification, DiscoveredColumn, DiscoveredTable
+from core.classification.rule_sets import RuleSetDocument, template_rule_set
+from core.classification.shared import get_engine
+from core.datasources import service as datasources
+from core.discovery import connectors
+from core.discovery.model import DiscoveredAsset
+from core.errors import DomainError, NotFound
+from core.scans import service
+
+if TYPE_CHECKING:
+    from core.datasources.model import DataSource
+    from core.db.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+SAMPLE_ROWS = 100
+
+
+def _scan(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:
+    row = uow.scans.get(WorkspaceScope(everywhere=True), scan_id)
+    if row is None:
+        raise NotFound(f"scan {scan_id} not found", code="scan_not_found")
+    return row
+
+
+def _source(uow: UnitOfWork, row: dict[str, Any]) -> tuple[DataSource, dict[str, str]]:
+    access = service_access(row["workspace_id"], "datasources:read", f"scan:{row['id']}", "DataWave scan")
+    source = datasources.get(uow, access, row["workspace_id"], row["data_source_id"])
+    return source, datasources.credentials_of(source)
+
+
+def _rule_set(uow: UnitOfWork, row: dict[str, Any]) -> RuleSetDocument:
+    if row["rule_set_template"]:
+        return template_rule_set(row["rule_set_template"])
+    from core.scanrules import service as rule_sets
+
+    access = service_access(row["workspace_id"], "scanrules:read", f"scan:{row['id']}", "DataWave scan")
+    version = rule_sets.get_version(uow, access, row["workspace_id"], row["rule_set_id"], row["rule_set_version"])
+    return version.document
+
+
+def _message(exc: Exception) -> str:
+    text = exc.message if isinstance(exc, DomainError) else str(exc)
+    return f"{type(exc).__name__}: {text}"[:1000]
+
+
+def discover(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:
+    """Discover the source's assets and record them; returns those still to scan."""
+    service.begin(uow, scan_id)
+    row = _scan(uow, scan_id)
+    source, credentials = _source(uow, row)
+    result = connectors.discover(source.connection, credentials)
+    found = [(a.qualified_name, a.asset_type, a.fingerprint.value, a.model_dump(mode="json")) for a in result.assets]
+    pending = service.record_discovery(uow, scan_id, found)
+    return {"pending": pending, "total": len(found), "skipped": len(found) - len(pending)}
+
+
+def _table(
+    asset: DiscoveredAsset, scan_id: UUID, columns: dict[str, Any], rule_set: RuleSetDocument
+) -> DiscoveredTable:
+    types = {c.name: c.data_type for c in asset.columns}
+    return DiscoveredTable(
+        namespace=asset.namespace,
+        name=asset.name,
+        type=asset.asset_type,
+        scan_id=str(scan_id),
+        properties={"row_estimate": asset.row_estimate, "format": asset.format, "files": asset.file_count or None},
+        columns=[
+            DiscoveredColumn(
+                name=name,
+                data_type=types.get(name),
+                classifications=[
+                    DiscoveredClassification(
+                        classification_id=c.id,
+                        confidence=c.confidence,
+                        sensitivity=c.label,
+                        evidence=c.evidence.model_dump(mode="json"),
+                        rule_set_id=rule_set.id,
+                        rule_set_version=rule_set.version,
+                    )
+                    for c in result.classifications
+                ],
+            )
+            for name, result in columns.items()
+        ],
+    )
+
+
+def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, int]:
+    """Scan one batch of assets; a failing asset is recorded as failed and the batch goes on."""
+    row = _scan(uow, scan_id)
+    if row["status"] not in ("running", "paused"):
+        return {"done": 0, "failed": 0}
+    rows = {r["qualified_name"]: r for r in uow.scans.assets(scan_id)}
+    source, credentials = _source(uow, row)
+    rule_set = _rule_set(uow, row)
+    engine = get_engine()
+    catalog_access = service_access(row["workspace_id"], "catalog:write", f"scan:{scan_id}", "DataWave scan")
+    counts = {"done": 0, "failed": 0}
+    for name in names:
+        current = rows.get(name)
+        if current is None:
+            continue
+        if current["status"] != "pending":  # recorded by an earlier run of this activity
+            counts["done" if current["status"] == "done" else "failed"] += current["status"] in ("done", "failed")
+            continue
+        try:
+            asset = DiscoveredAsset.model_validate(current["descriptor"])
+            sample = connectors.sample(source.connection, credentials, asset, rows=SAMPLE_ROWS)
+            connectors.profile(sample, asset)
+            result = engine.classify_table(sample.as_mapping(), rule_set)
+            columns = {c.column: c for c in result.columns}
+            upserted = catalog_assets.upsert_discovered(
+                uow, catalog_access, row["workspace_id"], _table(asset, scan_id, columns, rule_set), commit=False
+            )
+            found = {column: [c.id for c in r.classifications] for column, r in columns.items() if r.classifications}
+            if found:
+                uow.outbox.add(
+                    "datawave.classification.suggested",
+                    workspace_id=row["workspace_id"],
+                    subject=f"assets/{upserted.asset.id}",
+                    data={
+                        "scan_id": str(scan_id),
+                        "asset_id": str(upserted.asset.id),
+                        "qualified_name": name,
+                        "columns": found,
+                        "rule_set": {"id": rule_set.id, "version": rule_set.version},
+                    },
+                )
+            service.record_asset(
+                uow,
+                scan_id,
+                name,
+                columns=len(columns),
+                classifications=found,
+                catalog_asset_id=upserted.asset.id,
+                commit=False,
+            )
+            uow.commit()
+            counts["done"] += 1
+        except Exception as exc:  # noqa: BLE001 - a failed asset fails only itself
+            uow.rollback()
+            log.info(
+                "scan asset failed", extra={"scan_id": str(scan_id), "asset": name, "error_type": type(exc).__name__}
+            )
+            service.record_asset(uow, scan_id, name, error=_message(exc))
+            counts["failed"] += 1
+    return counts
