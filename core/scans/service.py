@@ -296,7 +296,7 @@ def record_discovery(
         before = {r["qualified_name"]: r for r in uow.scans.assets(row["previous_scan_id"])}
         skip = {
             qn
-            for qn, _, fingerprint in assets
+            for qn, _, fingerprint, _ in assets
             if fingerprint
             and qn in before
             and before[qn]["fingerprint"] == fingerprint
@@ -305,7 +305,7 @@ def record_discovery(
     uow.scans.add_assets(
         scan_id,
         row["workspace_id"],
-        [(qn, kind, fp, "skipped" if qn in skip else "pending") for qn, kind, fp in assets],
+        [(qn, kind, fp, "skipped" if qn in skip else "pending", descriptor) for qn, kind, fp, descriptor in assets],
     )
     if skip:
         uow.scans.copy_results(scan_id, row["previous_scan_id"], sorted(skip))
