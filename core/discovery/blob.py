@@ -48,13 +48,16 @@ def namespace(conn: StorageConnection) -> str:
     return f"wasbs://{conn.container}@{conn.account_name}.blob.core.windows.net"
 
 
-def container_client(conn: StorageConnection, credentials: dict[str, str]) -> Any:
+def container_client(conn: StorageConnection, credentials: dict[str, str], retries: int = 2) -> Any:
     from azure.storage.blob import BlobServiceClient
 
+    # The storage SDK's default retry waits 15 s, then 45 s...: keep retries few and short.
     options: dict[str, Any] = {
         "connection_timeout": conn.timeout_seconds,
         "read_timeout": conn.timeout_seconds,
-        "retry_total": 1,
+        "retry_total": retries,
+        "initial_backoff": 1,
+        "increment_base": 2,
     }
     if conn.auth == "connection_string":
         service = BlobServiceClient.from_connection_string(credentials["connection_string"], **options)
@@ -104,7 +107,7 @@ def test_connection(conn: StorageConnection, credentials: dict[str, str]) -> Con
     if missing_credentials(conn, credentials):
         return ConnectionTest(ok=False, latency_ms=0.0, error="config", message=MESSAGES["config"])
     try:
-        container = container_client(conn, credentials)
+        container = container_client(conn, credentials, retries=0)  # a test reports, it does not insist
         container.get_container_properties()
         next(iter(container.list_blobs(name_starts_with=conn.prefix or None, results_per_page=1)), None)
     except (AzureError, ValueError, KeyError) as exc:

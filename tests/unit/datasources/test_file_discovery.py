@@ -176,7 +176,7 @@ def azurite(tmp_path_factory):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            BlobServiceClient.from_connection_string(connection_string).get_service_properties()
+            BlobServiceClient.from_connection_string(connection_string, retry_total=0).get_service_properties()
             break
         except Exception:  # noqa: BLE001 - not up yet
             time.sleep(0.2)
