@@ -9,6 +9,7 @@ from devhost.app_loader import LoadedApp, load_app
 from devhost.durable.extension import DurableExtension
 from devhost.http_server import DevhostServer, FunctionsHttpHost
 from devhost.triggers.blobs import BlobTriggers
+from devhost.triggers.invoke import InputBindings
 from devhost.triggers.servicebus import ServiceBusTriggers
 from devhost.triggers.timers import TimerTriggers
 
@@ -41,11 +42,17 @@ class LocalHost:
         self.durable = DurableExtension(self.loaded, self.database, lambda: self.server.base_url)
         self.durable.attach(self.http)
         functions = self.loaded.functions
+        inputs = InputBindings()
+        inputs.providers["durableClient"] = self.durable.api.client_binding
         self.service_bus = ServiceBusTriggers(
-            self.database, functions, max_delivery_count=max_delivery_count, max_concurrent_calls=max_calls
+            self.database,
+            functions,
+            max_delivery_count=max_delivery_count,
+            max_concurrent_calls=max_calls,
+            inputs=inputs,
         )
-        self.blobs = BlobTriggers(self.database, functions, poll_seconds=blob_poll_seconds)
-        self.timers = TimerTriggers(self.database, functions)
+        self.blobs = BlobTriggers(self.database, functions, poll_seconds=blob_poll_seconds, inputs=inputs)
+        self.timers = TimerTriggers(self.database, functions, inputs=inputs)
 
     @property
     def base_url(self) -> str:

@@ -19,7 +19,7 @@ import azure.functions as func
 from azure.storage.blob import BlobServiceClient
 
 from core.db.database import Database
-from devhost.triggers.invoke import invoke, triggers_of
+from devhost.triggers.invoke import NO_BINDINGS, InputBindings, invoke, triggers_of
 
 log = logging.getLogger("devhost.blobs")
 
@@ -51,8 +51,11 @@ def connection_string(setting: str | None) -> str:
 
 
 class BlobTriggers:
-    def __init__(self, database: Database, functions: list[Any], poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, database: Database, functions: list[Any], poll_seconds: float = 1.0, inputs: InputBindings = NO_BINDINGS
+    ) -> None:
         self.database = database
+        self.inputs = inputs
         self.poll_seconds = poll_seconds
         self.watches = []
         for function in triggers_of(functions, "blobTrigger"):
@@ -135,7 +138,7 @@ class BlobTriggers:
         )
         error = None
         try:
-            invoke(function, **{trigger.name: stream})
+            invoke(function, self.inputs, **{trigger.name: stream})
         except Exception as exc:  # noqa: BLE001 - retried on later scans, then poisoned
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
             log.info("blob function failed", extra={"function": function.get_function_name(), "blob": path})

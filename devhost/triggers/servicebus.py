@@ -20,7 +20,7 @@ from typing import Any
 from azure.functions.servicebus import ServiceBusMessage
 
 from core.db.database import Database
-from devhost.triggers.invoke import invoke, triggers_of
+from devhost.triggers.invoke import NO_BINDINGS, InputBindings, invoke, triggers_of
 
 log = logging.getLogger("devhost.servicebus")
 
@@ -45,8 +45,10 @@ class ServiceBusTriggers:
         max_concurrent_calls: int = 8,
         lock_seconds: int = 60,
         retry_delay_seconds: float = 0.2,
+        inputs: InputBindings = NO_BINDINGS,
     ) -> None:
         self.database = database
+        self.inputs = inputs
         self.max_delivery_count = max_delivery_count
         self.lock_seconds = lock_seconds
         self.retry_delay = retry_delay_seconds
@@ -143,7 +145,7 @@ class ServiceBusTriggers:
             payload: Any = [message] if getattr(trigger, "cardinality", None) in ("many", "MANY") else message
             error: str | None = None
             try:
-                invoke(function, **{trigger.name: payload})
+                invoke(function, self.inputs, **{trigger.name: payload})
             except Exception as exc:  # noqa: BLE001 - a failed delivery is retried, then dead-lettered
                 error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
                 log.info(

@@ -14,7 +14,7 @@ from typing import Any
 from azure.functions.timer import TimerRequest
 
 from core.db.database import Database
-from devhost.triggers.invoke import invoke, triggers_of
+from devhost.triggers.invoke import NO_BINDINGS, InputBindings, invoke, triggers_of
 
 log = logging.getLogger("devhost.timers")
 
@@ -120,8 +120,9 @@ class Schedule:
 
 
 class TimerTriggers:
-    def __init__(self, database: Database, functions: list[Any]) -> None:
+    def __init__(self, database: Database, functions: list[Any], inputs: InputBindings = NO_BINDINGS) -> None:
         self.database = database
+        self.inputs = inputs
         self.timers = [(f, Schedule.parse(f.get_trigger().schedule)) for f in triggers_of(functions, "timerTrigger")]
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -194,6 +195,6 @@ class TimerTriggers:
             schedule={"AdjustForDST": True},
         )
         try:
-            invoke(function, **{trigger.name: request})
+            invoke(function, self.inputs, **{trigger.name: request})
         except Exception:  # noqa: BLE001 - like the host: logged, the schedule goes on
             log.exception("timer function failed", extra={"function": function.get_function_name()})

@@ -101,7 +101,7 @@ def _records(folder: Path, kind: str) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(folder.glob(f"{kind}-*.json"))]
 
 
-def _eventually(check, timeout: float = 20):
+def _eventually(check, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -196,6 +196,8 @@ def test_blob_fires_once_per_new_or_changed_blob_and_survives_restart(host, reco
 
 def test_a_failing_blob_is_poisoned_after_five_attempts(host, records, azurite, env):
     container = BlobServiceClient.from_connection_string(azurite).get_container_client("landing")
+    if not container.exists():
+        container.create_container()
     container.upload_blob("bad.csv", b"broken")
     assert _eventually(lambda: len([r for r in _records(records, "blob") if r["name"] == "landing/bad.csv"]) >= 5)
     time.sleep(1)
