@@ -34,6 +34,11 @@ class SecretStoreKind(StrEnum):
     KEYVAULT = "keyvault"
 
 
+class EventBusKind(StrEnum):
+    LOCAL = "local"
+    SERVICEBUS = "servicebus"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATAWAVE_", extra="ignore", frozen=True, env_ignore_empty=True)
 
@@ -94,6 +99,14 @@ class Settings(BaseSettings):
         description="Folder that local-folder data sources must live under. Unset: data_dir/sources.",
     )
 
+    event_bus: EventBusKind = Field(
+        EventBusKind.LOCAL,
+        description="Where events and scan requests travel: local (PostgreSQL, delivered by devhost) or servicebus.",
+    )
+    servicebus_namespace: str | None = Field(
+        None, description="Service Bus namespace (<name>.servicebus.windows.net) when event_bus=servicebus."
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _anchor_data_dir(cls, value: Path) -> Path:
@@ -110,10 +123,11 @@ class Settings(BaseSettings):
             raise ValueError("DATAWAVE_COSMOS_ENDPOINT is required when DATAWAVE_AUDIT_STORE=cosmos")
         if self.secret_store is SecretStoreKind.KEYVAULT and not self.keyvault_url:
             raise ValueError("DATAWAVE_KEYVAULT_URL is required when DATAWAVE_SECRET_STORE=keyvault")
+        if self.event_bus is EventBusKind.SERVICEBUS and not self.servicebus_namespace:
+            raise ValueError("DATAWAVE_SERVICEBUS_NAMESPACE is required when DATAWAVE_EVENT_BUS=servicebus")
         if self.env is Environment.PROD and not self.cosmos_verify_tls:
             raise ValueError("DATAWAVE_COSMOS_VERIFY_TLS may only be false outside prod")
         return self
-
 
     @property
     def sources_root(self) -> Path:

@@ -325,6 +325,7 @@ module functionApp 'modules/functionapp.bicep' = {
     cosmosDatabase: cosmos.outputs.databaseName
     cosmosAuditContainer: cosmos.outputs.auditContainerName
     keyVaultUri: keyVault.outputs.uri
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     tags: allTags
   }
 }

@@ -128,6 +128,9 @@ param cosmosAuditContainer string
 @description('DATAWAVE_KEYVAULT_URL: Key Vault holding data-source credentials (data sources keep kv:// references).')
 param keyVaultUri string
 
+@description('DATAWAVE_SERVICEBUS_NAMESPACE: the namespace events and scan requests travel through.')
+param serviceBusFullyQualifiedNamespace string
+
 param tags object = {}
 
 var isFlex = hostingPlan == 'FlexConsumption'
@@ -226,6 +229,15 @@ var datawaveSettings = [
     // Local-folder data sources are for development: refused in prod; scratch space elsewhere.
     name: 'DATAWAVE_LOCAL_SOURCE_ROOT'
     value: '/tmp/datawave/sources'
+  }
+  {
+    // The outbox relay publishes CloudEvents to the datawave-events topic with the managed identity.
+    name: 'DATAWAVE_EVENT_BUS'
+    value: 'servicebus'
+  }
+  {
+    name: 'DATAWAVE_SERVICEBUS_NAMESPACE'
+    value: serviceBusFullyQualifiedNamespace
   }
 ]
 
