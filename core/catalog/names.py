@@ -4,6 +4,7 @@
 |------------|---------------------------------------------------|----------------------------|
 | PostgreSQL | ``postgres://host:port``                          | ``db.schema.table``        |
 | ADLS Gen2  | ``abfss://container@account.dfs.core.windows.net`` | ``/path/to/folder``         |
+| Azure Blob | ``wasbs://container@account.blob.core.windows.net`` | ``/path/to/folder``        |
 | local      | ``file``                                          | ``/abs/path``              |
 
 A database is ``db``, a schema ``db.schema``, a data source has the empty name, and a column is its
@@ -22,7 +23,12 @@ DATASET_TYPES = ("table", "view", "file_set")
 
 _HOST = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*"
 _POSTGRES = re.compile(rf"^postgres(?:ql)?://({_HOST}):(\d{{1,5}})$")
-_ABFSS = re.compile(r"^abfss://([a-z0-9](?:[a-z0-9\-]{1,61}[a-z0-9])?)@([a-z0-9]{3,24})\.dfs\.core\.windows\.net$")
+# Storage container: 3-63 lower-case letters, digits and single dashes, not starting or ending with one
+# (as core/datasources/model.py validates a source's container).
+_CONTAINER = r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}"
+_ACCOUNT = r"[a-z0-9]{3,24}"
+_ABFSS = re.compile(rf"^abfss://({_CONTAINER})@({_ACCOUNT})\.dfs\.core\.windows\.net$")
+_WASBS = re.compile(rf"^wasbs://({_CONTAINER})@({_ACCOUNT})\.blob\.core\.windows\.net$")
 _IDENT = r"[^.#/\s][^.#]{0,127}"
 _PG_TABLE = re.compile(rf"^({_IDENT})\.({_IDENT})\.({_IDENT})$")
 _PATH = re.compile(r"^/[^#\x00]{0,1023}$")
@@ -51,7 +57,7 @@ class QualifiedName:
 
     @property
     def kind(self) -> str:
-        """``postgres``, ``abfss`` or ``file``."""
+        """``postgres``, ``abfss``, ``wasbs`` or ``file``."""
         return self.namespace.split(":", 1)[0]
 
 
@@ -64,12 +70,13 @@ def normalise_namespace(namespace: str) -> str:
         if not 0 < port < 65536:
             raise InvalidQualifiedName(f"namespace {value!r}: port must be 1-65535")
         return f"postgres://{match.group(1).lower()}:{port}"
-    if _ABFSS.match(value):
+    if _ABFSS.match(value) or _WASBS.match(value):
         return value
     if value == "file" or value == "file://":
         return "file"
     raise InvalidQualifiedName(
-        f"namespace {value!r} is not postgres://host:port, abfss://container@account.dfs.core.windows.net or file"
+        f"namespace {value!r} is not postgres://host:port, abfss://container@account.dfs.core.windows.net,"
+        " wasbs://container@account.blob.core.windows.net or file"
     )
 
 
@@ -136,7 +143,7 @@ def display_name(asset_type: str, qn: QualifiedName) -> str:
 
 def parse_dataset(namespace: str, name: str) -> tuple[str, QualifiedName]:
     """An OpenLineage dataset (namespace, name) as (asset type, qualified name): a table for
-    PostgreSQL, a file set for abfss/file."""
+    PostgreSQL, a file set for abfss/wasbs/file."""
     ns = normalise_namespace(namespace)
     kind = ns.split(":", 1)[0]
     asset_type = "table" if kind == "postgres" else "file_set"
