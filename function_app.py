@@ -10,6 +10,7 @@ from functions import (
     classification,
     compliance,
     datasources,
+    events,
     racine,
     scanrules,
     scans,
@@ -20,6 +21,19 @@ from functions import (
 install_correlation_filter()
 
 app = df.DFApp()
-GROUPS = (system, workspaces, authz, datasources, scanrules, classification, catalog, scans, racine, compliance, audit)
+GROUPS = (
+    system,
+    events,
+    workspaces,
+    authz,
+    datasources,
+    scanrules,
+    classification,
+    catalog,
+    scans,
+    racine,
+    compliance,
+    audit,
+)
 for group in GROUPS:
     app.register_functions(group.bp)

@@ -4,15 +4,19 @@ activities/scan.py, registered on this group's blueprint."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 from uuid import UUID
 
 import azure.durable_functions as df
+import azure.functions as func
 
 from activities import scan as scan_activities
+from core.db.unit_of_work import UnitOfWork
 from core.errors import ServiceUnavailable
 from core.pagination import Page
-from core.scans import service
+from core.scans import service, triggers
 from core.scans.model import Scan, ScanAccepted, ScanAsset, ScanDiff, ScanListQuery, ScanRequest
 from functions.api import Api, RequestContext
 from orchestrations import scan as scan_orchestration
@@ -87,3 +91,49 @@ def cancel_scan(ctx: RequestContext, scan_id: UUID) -> Scan:
     except Exception:  # noqa: BLE001 - an instance that already ended cannot be terminated; the scan is cancelled
         log.info("scan orchestration was not running when cancelled", extra={"scan_id": str(scan_id)})
     return scan
+
+
+# -- event-triggered scans ---------------------------------------------------------------------------
+async def _start_queued(client: Any, scan: Scan) -> None:
+    """Start the saga of a scan queued by a message or a blob (the instance id is the scan id)."""
+    try:
+        await client.start_new(scan_orchestration.ORCHESTRATOR, str(scan.id), {"scan_id": str(scan.id)})
+    except Exception as exc:
+        if "already exists" in str(exc):
+            return  # a redelivery raced the first delivery: the saga runs
+        await asyncio.to_thread(_mark_start_failed, scan.id, type(exc).__name__)
+        raise
+
+
+def _mark_start_failed(scan_id: UUID, reason: str) -> None:
+    with UnitOfWork() as uow:
+        service.mark_start_failed(uow, scan_id, f"the scan could not be started: {reason}")
+
+
+def _scan_from_message(message_id: str, body: bytes) -> Scan | None:
+    with UnitOfWork() as uow:
+        return triggers.scan_from_message(uow, message_id, body)
+
+
+def _scans_for_blob(blob_path: str) -> list[Scan]:
+    with UnitOfWork() as uow:
+        return triggers.scans_for_landed_blob(uow, blob_path)
+
+
+@bp.function_name(name="scan_request_received")
+@bp.service_bus_queue_trigger(arg_name="msg", queue_name="scan-requests", connection="ServiceBusConnection")
+@bp.durable_client_input(client_name="client")
+async def scan_request_received(msg: func.ServiceBusMessage, client: Any) -> None:
+    """A scan requested on the scan-requests queue (idempotent by message id; bad messages dead-letter)."""
+    scan = await asyncio.to_thread(_scan_from_message, msg.message_id, msg.get_body())
+    if scan is not None:
+        await _start_queued(client, scan)
+
+
+@bp.function_name(name="landing_blob_arrived")
+@bp.blob_trigger(arg_name="blob", path="landing/{name}", connection="LandingStorage")
+@bp.durable_client_input(client_name="client")
+async def landing_blob_arrived(blob: func.InputStream, client: Any) -> None:
+    """A file landed in the landing container: incrementally scan every source that reads it."""
+    for scan in await asyncio.to_thread(_scans_for_blob, blob.name or ""):
+        await _start_queued(client, scan)

@@ -186,6 +186,17 @@ class DataSourceRepository:
         query += " ORDER BY created_at, id LIMIT %(limit)s"
         return [_source(row) for row in self._conn.execute(query, args).fetchall()]
 
+    def storage_sources_for_container(self, container: str) -> list[tuple[UUID, UUID, str]]:
+        """(workspace id, source id, prefix) of every live Blob/ADLS source reading ``container``, in
+        any workspace: a blob landing there is news for each of them (background use only)."""
+        rows = self._conn.execute(
+            "SELECT workspace_id, id, COALESCE(connection->>'prefix', '') AS prefix FROM data_sources"
+            " WHERE kind IN ('azure_blob', 'adls_gen2') AND connection->>'container' = %s"
+            " AND state IN ('validated', 'registered', 'active') ORDER BY created_at",
+            (container,),
+        ).fetchall()
+        return [(row["workspace_id"], row["id"], row["prefix"]) for row in rows]
+
     def count_live(self, workspace_id: UUID) -> int:
         """Sources that count against the workspace quota (every one not retired)."""
         row = self._conn.execute(

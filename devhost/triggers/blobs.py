@@ -84,12 +84,24 @@ class BlobTriggers:
         return self._clients[key]
 
     def _loop(self) -> None:
+        failing: dict[str, int] = {}
         while not self._stop.is_set():
             for watch in self.watches:
+                name = watch[0].get_function_name()
+                streak = failing.get(name, 0)
+                if streak and streak % min(2 ** min(streak, 5), 30):
+                    failing[name] = streak + 1  # back off while storage is unreachable
+                    continue
                 try:
                     self._scan(*watch)
-                except Exception:  # noqa: BLE001 - storage may be down; scan again later
-                    log.warning("blob scan failed", extra={"function": watch[0].get_function_name()}, exc_info=True)
+                    if streak:
+                        log.info("blob scanning resumed", extra={"function": name})
+                    failing.pop(name, None)
+                except Exception as exc:  # noqa: BLE001 - storage may be down or not configured; retry later
+                    if not streak:
+                        log.warning("blob scan failed; retrying with back-off",
+                                    extra={"function": name, "error": f"{type(exc).__name__}: {exc}"[:300]})
+                    failing[name] = streak + 1
             self._stop.wait(self.poll_seconds)
 
     def _receipts(self, name: str, container: str) -> dict[str, dict[str, Any]]:

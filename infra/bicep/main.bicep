@@ -326,6 +326,7 @@ module functionApp 'modules/functionapp.bicep' = {
     cosmosAuditContainer: cosmos.outputs.auditContainerName
     keyVaultUri: keyVault.outputs.uri
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    dataLakeAccountName: dataLake.outputs.name
     tags: allTags
   }
 }

@@ -3,12 +3,18 @@ discovers a real PostgreSQL source, classifies sampled columns and fills the cat
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
 
+from core.db.database import get_database
+from core.db.unit_of_work import UnitOfWork
+from core.events.bus import BusMessage
+from core.events.local_bus import LocalEventBus
+from core.scans.triggers import scan_from_message
 from devhost.sample_data import DEMO_DATABASE, create_demo_database
 
 
@@ -131,3 +137,60 @@ def test_bad_scan_requests(client, admin, source):
         json_body={**source, "data_source_id": "00000000-0000-0000-0000-000000000000"},
     )
     assert missing.status == 404
+
+
+def _sql(database_url: str, query: str, args: tuple = ()) -> list:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(query, args).fetchall()
+
+
+def _eventually(check, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def test_the_outbox_is_relayed_to_the_events_topic_once_per_event(client, admin, source, app_env):
+    url = app_env["DATAWAVE_POSTGRES_URL"]
+    assert _eventually(lambda: not _sql(url, "SELECT 1 FROM outbox_events WHERE published_at IS NULL"))
+    events = _sql(url, "SELECT id::text, type FROM outbox_events")
+    messages = _sql(url, "SELECT message_id, subject, body FROM local_bus_messages WHERE entity = 'datawave-events'")
+    assert sorted(m[0] for m in messages) == sorted(e[0] for e in events)  # every event, each once
+    completed = [m for m in messages if m[1] == "datawave.scan.completed"]
+    assert completed
+    envelope = json.loads(bytes(completed[0][2]))
+    assert envelope["specversion"] == "1.0" and envelope["type"] == "datawave.scan.completed"
+    assert envelope["id"] == completed[0][0] and envelope["data"]["scan_id"]
+
+
+def test_a_scan_request_message_runs_a_scan_once(client, admin, source, app_env):
+    url = app_env["DATAWAVE_POSTGRES_URL"]
+    _eventually(lambda: not _sql(url, "SELECT 1 FROM scans WHERE status IN ('queued', 'running')"))
+    body = json.dumps({**source, "template": "pci_dss"}).encode()
+    LocalEventBus(get_database()).publish("scan-requests", [BusMessage(body=body, message_id="req-1")])
+    scans = _eventually(
+        lambda: _sql(url, "SELECT id, status FROM scans WHERE trigger = 'queue' AND status = 'completed'")
+    )
+    assert len(scans) == 1
+    # A redelivery of the same message (at-least-once) starts nothing new.
+    with UnitOfWork() as uow:
+        assert scan_from_message(uow, "req-1", body) is None
+    assert len(_sql(url, "SELECT id FROM scans WHERE trigger = 'queue'")) == 1
+
+
+def test_a_poison_scan_request_is_dead_lettered_with_its_reason(client, app_env):
+    url = app_env["DATAWAVE_POSTGRES_URL"]
+    LocalEventBus(get_database()).publish("scan-requests", [BusMessage(body=b"{not json", message_id="req-bad")])
+    dead = _eventually(
+        lambda: _sql(
+            url,
+            "SELECT d.dead_letter_reason, d.dead_letter_error, d.delivery_count FROM local_bus_deliveries d"
+            " JOIN local_bus_messages m ON m.id = d.message_pk"
+            " WHERE m.message_id = 'req-bad' AND d.state = 'deadlettered'",
+        )
+    )
+    assert dead and dead[0][0] == "MaxDeliveryCountExceeded" and "not a scan request" in dead[0][1]
+    assert dead[0][2] == 10

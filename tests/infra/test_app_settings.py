@@ -30,7 +30,15 @@ NEVER_IN_AZURE = {
 }
 
 # Platform settings in local.settings.sample.json: the storage connection is the Azurite connection string.
-LOCAL_PLATFORM = {"FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", "AzureWebJobsFeatureFlags"}
+# Trigger connections: ServiceBusConnection (scan-requests queue; devhost's local bus ignores its
+# value) and LandingStorage (the landing container's blob trigger; Azurite locally).
+LOCAL_PLATFORM = {
+    "FUNCTIONS_WORKER_RUNTIME",
+    "AzureWebJobsStorage",
+    "AzureWebJobsFeatureFlags",
+    "ServiceBusConnection",
+    "LandingStorage",
+}
 
 # Platform settings on every Azure plan. AzureWebJobsStorage is identity-based: the account name plus
 # `managedidentity` replace the local connection string; telemetry authenticates with Entra ID.
@@ -40,6 +48,12 @@ AZURE_PLATFORM = {
     "AzureWebJobsFeatureFlags",
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+    # Identity-based trigger connections (the managed identity has the data roles on both).
+    "ServiceBusConnection__fullyQualifiedNamespace",
+    "ServiceBusConnection__credential",
+    "LandingStorage__blobServiceUri",
+    "LandingStorage__queueServiceUri",
+    "LandingStorage__credential",
 }
 
 # Extra settings on Elastic Premium only. Flex Consumption takes the runtime and version from
@@ -50,7 +64,14 @@ ELASTIC_PREMIUM_PLATFORM = {
     "WEBSITE_RUN_FROM_PACKAGE",
 }
 
-PLATFORM_PREFIXES = ("FUNCTIONS_", "AzureWebJobs", "APPLICATIONINSIGHTS_", "WEBSITE_")
+PLATFORM_PREFIXES = (
+    "FUNCTIONS_",
+    "AzureWebJobs",
+    "APPLICATIONINSIGHTS_",
+    "WEBSITE_",
+    "ServiceBusConnection",
+    "LandingStorage",
+)
 FUNCTION_APP = "modules/functionapp.bicep"
 
 

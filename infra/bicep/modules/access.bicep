@@ -130,6 +130,17 @@ resource dataLakeBlobContributor 'Microsoft.Authorization/roleAssignments@2022-0
   }
 }
 
+// The landing container's blob trigger keeps its receipts and poison messages in the account's queues.
+resource dataLakeQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataLake.id, principalId, roles.storageQueueDataContributor)
+  scope: dataLake
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 resource vaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, principalId, roles.keyVaultSecretsOfficer)
   scope: vault

@@ -131,6 +131,9 @@ param keyVaultUri string
 @description('DATAWAVE_SERVICEBUS_NAMESPACE: the namespace events and scan requests travel through.')
 param serviceBusFullyQualifiedNamespace string
 
+@description('Storage account (data lake) holding the landing container watched by the blob trigger.')
+param dataLakeAccountName string
+
 param tags object = {}
 
 var isFlex = hostingPlan == 'FlexConsumption'
@@ -263,6 +266,28 @@ var hostSettings = [
     // Telemetry is sent with the managed identity (Application Insights local auth is disabled).
     name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
     value: 'Authorization=AAD'
+  }
+  {
+    // The scan-requests queue trigger, identity-based (Service Bus local auth is disabled).
+    name: 'ServiceBusConnection__fullyQualifiedNamespace'
+    value: serviceBusFullyQualifiedNamespace
+  }
+  {
+    name: 'ServiceBusConnection__credential'
+    value: 'managedidentity'
+  }
+  {
+    // The landing container's blob trigger, identity-based (blob receipts use the account's queues).
+    name: 'LandingStorage__blobServiceUri'
+    value: 'https://${dataLakeAccountName}.blob.${environment().suffixes.storage}'
+  }
+  {
+    name: 'LandingStorage__queueServiceUri'
+    value: 'https://${dataLakeAccountName}.queue.${environment().suffixes.storage}'
+  }
+  {
+    name: 'LandingStorage__credential'
+    value: 'managedidentity'
   }
 ]
 
