@@ -1,84 +1,182 @@
-"""``python -m devhost demo``: the stack end to end over real HTTP, on embedded defaults.
+"""``python -m devhost demo``: the product's main job end to end, on embedded defaults, over real HTTP.
 
-Today: health, a dev token, a workspace round trip and the API's refusals. It grows into the full
-governance demo (sources, scans, classification, catalog, compliance) with those issues.
+Starts everything embedded (PostgreSQL, devhost with its durable engine and triggers), creates a
+sample PostgreSQL database (customers, orders, payments, employees, patients, products) and a folder
+of CSV/Parquet files, registers both as data sources, scans them through the API (each scan a
+Durable saga), shows progress, and prints what was found per table and where to look next.
 """
 
 from __future__ import annotations
 
-import uuid
+import time
 from pathlib import Path
+from typing import Any
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from core.auth.tokens import mint_dev_token
 from core.db.database import get_database
 from devhost.client import http_call
 from devhost.host import LocalHost
 from devhost.runtime import prepare
+from devhost.sample_data import DEMO_DATABASE, create_demo_database, create_demo_files
 
 DEMO_WORKSPACE = "DataWave Demo"
+BAR = 30
 
 
 def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
+class DemoFailed(RuntimeError):
+    pass
+
+
+class Api:
+    def __init__(self, base: str, token: str) -> None:
+        self.base, self.token = base, token
+
+    def call(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200, 201, 202)) -> Any:
+        reply = http_call(method, self.base + path, token=self.token, json_body=body, timeout=120)
+        if reply.status not in expect:
+            raise DemoFailed(f"{method} {path} → {reply.status}: {reply.body.decode(errors='replace')[:300]}")
+        return reply.json() if reply.body else None
+
+
+def _workspace(api: Api) -> dict[str, Any]:
+    listing = api.call("GET", "/v1/workspaces?limit=200")
+    existing = next((w for w in listing["items"] if w["name"] == DEMO_WORKSPACE), None)
+    if existing:
+        return existing
+    return api.call(
+        "POST", "/v1/workspaces", {"name": DEMO_WORKSPACE, "description": "Created by the demo", "region": "westeurope"}
+    )
+
+
+def _source(api: Api, workspace_id: str, name: str, connection: dict[str, Any], credentials: dict | None) -> dict:
+    sources = api.call("GET", f"/v1/workspaces/{workspace_id}/data-sources?limit=200")["items"]
+    source = next((s for s in sources if s["name"] == name and s["state"] != "retired"), None)
+    if source is None:
+        body = {"name": name, "connection": connection, **({"credentials": credentials} if credentials else {})}
+        source = api.call("POST", f"/v1/workspaces/{workspace_id}/data-sources", body)
+    test = api.call("POST", f"/v1/workspaces/{workspace_id}/data-sources/{source['id']}/test")
+    if not test["ok"]:
+        raise DemoFailed(f"connection test of {name} failed: {test.get('error')}: {test.get('message')}")
+    return source
+
+
+def _progress_bar(done: int, total: int) -> str:
+    filled = 0 if total == 0 else round(BAR * done / total)
+    return "[" + "#" * filled + "-" * (BAR - filled) + f"] {done}/{total}"
+
+
+def _scan(api: Api, workspace_id: str, source: dict[str, Any], label: str) -> dict[str, Any]:
+    accepted = api.call(
+        "POST", "/v1/scans", {"workspace_id": workspace_id, "data_source_id": source["id"], "incremental": False}
+    )
+    last = None
+    while True:
+        scan = api.call("GET", f"/v1/scans/{accepted['id']}")
+        progress = scan["progress"]
+        done = progress["done"] + progress["failed"] + progress["skipped"]
+        line = f"   {label:<10} {_progress_bar(done, progress['total'])}  {scan['phase']}"
+        if line != last:
+            _say(line)
+            last = line
+        if scan["status"] in ("completed", "failed", "cancelled"):
+            return scan
+        time.sleep(0.3)
+
+
+def _summary(api: Api, scan: dict[str, Any]) -> None:
+    for asset in api.call("GET", f"/v1/scans/{scan['id']}/assets"):
+        table = asset["qualified_name"].split("/")[-1]
+        if asset["status"] == "failed":
+            _say(f"   ✗ {table}: {asset['error']}")
+            continue
+        found = asset["classifications"]
+        if not found:
+            _say(f"   · {table}: {asset['columns']} columns, nothing sensitive")
+            continue
+        columns = ", ".join(f"{column} → {'/'.join(ids)}" for column, ids in sorted(found.items()))
+        _say(f"   ● {table}: {columns}")
+
+
 def run_demo(app_dir: Path) -> int:
     settings = prepare(app_dir, log_level="WARNING")
-    host = LocalHost(app_dir, get_database().url, port=0)
+    database_url = get_database().url
+    host = LocalHost(app_dir, database_url, port=0)
     host.start_background()
     base = host.base_url + "/api"
     try:
         _say(f"DataWave demo — devhost serving {len(host.loaded.functions)} functions at {base}")
-        _say()
-
         health = http_call("GET", f"{base}/health").json()
         _say(
-            f"1. GET /api/health → {health['status']} (version {health['version']}, "
-            f"database reachable={health['database']['reachable']}, {health['database']['latency_ms']} ms)"
+            f"1. Health: {health['status']} (version {health['version']}, database reachable="
+            f"{health['database']['reachable']})"
         )
 
-        token = mint_dev_token(settings, "demo-admin", ["Admin"], name="Demo Admin")
+        token = mint_dev_token(settings, "demo-admin", ["Admin"], name="Demo Admin", mfa=True)
+        api = Api(base, token)
+        workspace = _workspace(api)
+        _say(f"2. Workspace '{workspace['name']}' ({workspace['id']}), signed in as demo-admin (Admin, MFA)")
+
+        info = conninfo_to_dict(database_url)
+        create_demo_database(database_url, make_conninfo(database_url, dbname=DEMO_DATABASE))
+        files = create_demo_files(settings.sources_root / "demo-files")
         _say(
-            "2. Minted a local dev token for 'demo-admin' with role Admin "
-            "(python -m devhost token --sub demo-admin --roles Admin)"
+            "3. Sample data: PostgreSQL database 'datawave_demo_source' (customers, orders, payments, "
+            f"employees, patients, products) and files in {files}"
         )
 
-        listing = http_call("GET", f"{base}/v1/workspaces?limit=200", token=token).json()
-        existing = next((w for w in listing["items"] if w["name"] == DEMO_WORKSPACE), None)
-        if existing is None:
-            created = http_call(
-                "POST",
-                f"{base}/v1/workspaces",
-                token=token,
-                json_body={"name": DEMO_WORKSPACE, "description": "Created by the demo", "region": "westeurope"},
-            )
-            if created.status != 201:
-                _say(f"   workspace creation failed: {created.status} {created.body.decode()}")
-                return 1
-            workspace = created.json()
-            _say(f"3. POST /api/v1/workspaces → 201, created '{workspace['name']}' ({workspace['id']})")
-        else:
-            workspace = existing
-            _say(f"3. Workspace '{workspace['name']}' already exists ({workspace['id']}): reusing it")
+        postgres = _source(
+            api,
+            workspace["id"],
+            "demo-postgres",
+            {
+                "kind": "postgresql",
+                "host": info.get("host") or "localhost",
+                "port": int(info.get("port") or 5432),
+                "database": DEMO_DATABASE,
+                "username": info.get("user") or "postgres",
+                "sslmode": "disable" if str(info.get("host", "")).startswith("/") else "prefer",
+            },
+            {"password": info.get("password") or "embedded-server-uses-trust-auth"},
+        )
+        folder = _source(api, workspace["id"], "demo-files", {"kind": "local_folder", "path": str(files)}, None)
+        _say("4. Registered both data sources; connection tests passed (state validated)")
 
-        fetched = http_call("GET", f"{base}/v1/workspaces/{workspace['id']}", token=token)
-        _say(f"4. GET /api/v1/workspaces/{{id}} → {fetched.status}, region {fetched.json()['region']}")
+        _say("5. Scanning (each scan is a Durable saga: discover → classify batches in parallel → catalog):")
+        scans = [
+            (_scan(api, workspace["id"], postgres, "postgres"), "PostgreSQL"),
+            (_scan(api, workspace["id"], folder, "files"), "files"),
+        ]
+        for scan, label in scans:
+            if scan["status"] != "completed":
+                raise DemoFailed(f"the {label} scan ended {scan['status']}: {scan.get('error')}")
 
+        _say("6. What was found:")
+        for scan, label in scans:
+            _say(f"   {label}:")
+            _summary(api, scan)
+
+        hits = api.call("GET", "/v1/catalog/search?q=email")["items"]
+        _say(f"7. Catalog search 'email' → {len(hits)} assets, e.g. " + ", ".join(h["name"] for h in hits[:3]))
         anonymous = http_call("GET", f"{base}/v1/workspaces")
-        _say(f"5. Without a token → {anonymous.status} {anonymous.json()['error']['code']}")
-        outsider = mint_dev_token(settings, "demo-outsider", ["Viewer"], workspaces=[uuid.uuid4()])
-        hidden = http_call("GET", f"{base}/v1/workspaces/{workspace['id']}", token=outsider)
-        _say(f"6. A viewer of another workspace asks for it → {hidden.status} {hidden.json()['error']['code']}")
-        bad = http_call("POST", f"{base}/v1/workspaces", token=token, json_body={"name": "x", "region": "mars"})
-        fields = ", ".join(d["field"] for d in bad.json()["error"]["details"])
-        _say(f"7. An invalid workspace → {bad.status} {bad.json()['error']['code']} ({fields})")
-        spec = http_call("GET", f"{base}/openapi.json").json()
-        _say(f"8. GET /api/openapi.json → OpenAPI {spec['openapi']} with {len(spec['paths'])} paths")
+        _say(
+            f"8. Without a token every API answers {anonymous.status} ({anonymous.json()['error']['code']}); "
+            f"the OpenAPI document is at {base}/openapi.json"
+        )
         _say()
         _say(
-            "Next: `python -m devhost start` serves the API on http://127.0.0.1:7071/api; "
-            "see README.md for tokens and endpoints."
+            "Next: `make start` (or `.venv/bin/python -m devhost start`) serves the API on "
+            "http://127.0.0.1:7071/api; mint a token with `.venv/bin/python -m devhost token --sub you "
+            "--roles Admin --mfa`; see README.md and docs/ (catalog, scans, security, devhost)."
         )
         return 0
+    except DemoFailed as exc:
+        _say(f"demo failed: {exc}")
+        return 1
     finally:
         host.stop()

@@ -55,6 +55,8 @@ def create_demo_database(admin_url: str, source_url: str, rows: int = 200) -> No
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DEMO_DATABASE)))
     fake = Faker(["en_US", "en_GB", "de_DE", "fr_FR"])
     fake.seed_instance(SEED)
+    us = Faker("en_US")  # a US SSN column holds US SSNs
+    us.seed_instance(SEED)
     rng = random.Random(SEED)
     with psycopg.connect(source_url) as conn:
         conn.execute(_SCHEMA)
@@ -113,9 +115,7 @@ def create_demo_database(admin_url: str, source_url: str, rows: int = 200) -> No
                     (
                         fake.name(),
                         fake.company_email(),
-                        fake.ssn()
-                        if i % 4
-                        else f"{rng.randint(100, 665)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+                        us.ssn(),
                         round(rng.uniform(30000, 180000), 2),
                         rng.choice(["Sales", "Finance", "Engineering", "Support", "Legal"]),
                         fake.date_between("-15y", "today"),

@@ -46,8 +46,12 @@ def connection_string(setting: str | None) -> str:
     name = setting or "AzureWebJobsStorage"
     value = os.environ.get(name) or os.environ.get(f"AzureWebJobs{name}")
     if not value:
-        raise RuntimeError(f"blob trigger connection setting {name!r} is not set")
+        raise ConnectionNotConfigured(f"blob trigger connection setting {name!r} is not set")
     return value
+
+
+class ConnectionNotConfigured(RuntimeError):
+    pass
 
 
 class BlobTriggers:
@@ -97,10 +101,19 @@ class BlobTriggers:
                     if streak:
                         log.info("blob scanning resumed", extra={"function": name})
                     failing.pop(name, None)
-                except Exception as exc:  # noqa: BLE001 - storage may be down or not configured; retry later
+                except ConnectionNotConfigured as exc:
                     if not streak:
-                        log.warning("blob scan failed; retrying with back-off",
-                                    extra={"function": name, "error": f"{type(exc).__name__}: {exc}"[:300]})
+                        log.info(
+                            "blob trigger not watching: its connection is not configured",
+                            extra={"function": name, "error": str(exc)},
+                        )
+                    failing[name] = streak + 1
+                except Exception as exc:  # noqa: BLE001 - storage may be down; retry later
+                    if not streak:
+                        log.warning(
+                            "blob scan failed; retrying with back-off",
+                            extra={"function": name, "error": f"{type(exc).__name__}: {exc}"[:300]},
+                        )
                     failing[name] = streak + 1
             self._stop.wait(self.poll_seconds)
 

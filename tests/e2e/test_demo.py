@@ -1,4 +1,4 @@
-"""The README's main-job command runs end to end."""
+"""The README's main-job command runs end to end: sources registered, scanned, classified, catalogued."""
 
 from __future__ import annotations
 
@@ -9,29 +9,33 @@ from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import devhost_env
 
 
-def test_demo_runs_end_to_end(database_url, tmp_path):
-    result = subprocess.run(
+def _demo(database_url, tmp_path) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "devhost", "demo"],
         cwd=PROJECT_ROOT,
         env=devhost_env(database_url, tmp_path),
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
     )
+
+
+def test_demo_runs_the_main_job_end_to_end(database_url, tmp_path):
+    result = _demo(database_url, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "GET /api/health → ok" in out
-    assert "POST /api/v1/workspaces → 201" in out
-    assert "Without a token → 401 unauthenticated" in out
-    assert "→ 404 not_found" in out
-    assert "→ 422 validation_error (body.name, body.region)" in out
-    # A second run reuses the workspace instead of failing on the duplicate name.
-    again = subprocess.run(
-        [sys.executable, "-m", "devhost", "demo"],
-        cwd=PROJECT_ROOT,
-        env=devhost_env(database_url, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert again.returncode == 0 and "already exists" in again.stdout
+    assert "1. Health: ok" in out
+    assert "connection tests passed" in out
+    assert "postgres   [##############################] 6/6  done" in out
+    assert "files      [##############################] 3/3  done" in out
+    assert "payments: card_number → credit_card_number, iban → iban" in out
+    assert "ssn → us_ssn" in out
+    assert "email → email_address" in out
+    assert "leads.csv: E-mail Address → email_address" in out
+    assert "orders: 6 columns, nothing sensitive" in out
+    assert "sales: 5 columns, nothing sensitive" in out
+    assert "Without a token every API answers 401" in out
+    # A second run reuses the workspace and the sources and scans again.
+    again = _demo(database_url, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "6/6  done" in again.stdout
