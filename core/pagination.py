@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,3 +56,18 @@ class PageQuery(BaseModel):
 
     cursor: str | None = Field(None, description="Cursor from the previous page's next_cursor.")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
+    """The (timestamp, id) sort key of a cursor issued by ``encode_time_cursor``; None for page one."""
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
+    try:
+        return datetime.fromisoformat(key[0]), UUID(key[1])
+    except (TypeError, ValueError):
+        raise InvalidCursor("cursor is not one this API issued") from None
+
+
+def encode_time_cursor(moment: datetime, item_id: UUID) -> str:
+    return encode_cursor([moment.isoformat(), str(item_id)])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -13,7 +12,7 @@ from core.audit.model import GLOBAL_CHAIN, AuditEntry, AuditQuery, AuditRecord, 
 from core.audit.store import AuditStore, PostgresAuditStore
 from core.auth.access import Access
 from core.errors import NotFound
-from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor
 from core.settings import AuditStoreKind, get_settings
 
 if TYPE_CHECKING:
@@ -83,18 +82,12 @@ def _chains(uow: UnitOfWork, access: Access, workspace_id: UUID | None, only_glo
 def search(uow: UnitOfWork, access: Access, query: AuditQuery) -> Page[AuditRecord]:
     """Records the caller may read, newest first. The global chain needs ``audit:read`` globally."""
     chains = _chains(uow, access, query.workspace_id, query.scope == GLOBAL_CHAIN)
-    key = decode_cursor(query.cursor, 2)
-    after = None
-    if key is not None:
-        try:
-            after = (datetime.fromisoformat(key[0]), UUID(key[1]))
-        except (TypeError, ValueError):
-            raise InvalidCursor("cursor is not one this API issued") from None
+    after = decode_time_cursor(query.cursor)
     items = audit_store(uow).search(chains, query, after, query.limit + 1)
     next_cursor = None
     if len(items) > query.limit:
         items = items[: query.limit]
-        next_cursor = encode_cursor([items[-1].recorded_at.isoformat(), str(items[-1].id)])
+        next_cursor = encode_time_cursor(items[-1].recorded_at, items[-1].id)
     return Page[AuditRecord](items=items, next_cursor=next_cursor)
 
 

@@ -17,7 +17,7 @@ from core.auth.model import Elevation, ElevationCreate, ElevationDecision, Eleva
 from core.auth.policy import Access
 from core.auth.service import canonical_role, require_existing_workspace, require_grantable
 from core.errors import Conflict, NotFound, PermissionDenied
-from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor
 
 if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
@@ -69,13 +69,7 @@ def list_elevations(uow: UnitOfWork, access: Access, query: ElevationQuery) -> P
     """The caller's own requests and those it may decide, oldest first."""
     if query.workspace_id is not None:
         require_existing_workspace(uow, access, query.workspace_id)
-    key = decode_cursor(query.cursor, 2)
-    after = None
-    if key is not None:
-        try:
-            after = (datetime.fromisoformat(key[0]), UUID(key[1]))
-        except (TypeError, ValueError):
-            raise InvalidCursor("cursor is not one this API issued") from None
+    after = decode_time_cursor(query.cursor)
     items = uow.authz.list_elevations(
         _approver_scope(uow, access).scope,
         access.principal.subject,
@@ -88,7 +82,7 @@ def list_elevations(uow: UnitOfWork, access: Access, query: ElevationQuery) -> P
     next_cursor = None
     if len(items) > query.limit:
         items = items[: query.limit]
-        next_cursor = encode_cursor([items[-1].requested_at.isoformat(), str(items[-1].id)])
+        next_cursor = encode_time_cursor(items[-1].requested_at, items[-1].id)
     return Page[Elevation](items=items, next_cursor=next_cursor)
 
 

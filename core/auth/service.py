@@ -27,7 +27,7 @@ from core.auth.policy import Access, Grant, decide
 from core.auth.principal import Principal
 from core.auth.roles import BUILTIN_ROLES, KNOWN_PERMISSIONS, PERMISSIONS, WILDCARD
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor
 
 if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
@@ -241,13 +241,7 @@ def delete_assignment(uow: UnitOfWork, access: Access, assignment_id: UUID) -> N
 def list_assignments(uow: UnitOfWork, access: Access, query: AssignmentQuery) -> Page[Assignment]:
     if query.workspace_id is not None:
         require_existing_workspace(uow, access, query.workspace_id)
-    key = decode_cursor(query.cursor, 2)
-    after = None
-    if key is not None:
-        try:
-            after = (datetime.fromisoformat(key[0]), UUID(key[1]))
-        except (TypeError, ValueError):
-            raise InvalidCursor("cursor is not one this API issued") from None
+    after = decode_time_cursor(query.cursor)
     items = uow.authz.list_assignments(
         access.scope,
         workspace_id=query.workspace_id,
@@ -259,7 +253,7 @@ def list_assignments(uow: UnitOfWork, access: Access, query: AssignmentQuery) ->
     next_cursor = None
     if len(items) > query.limit:
         items = items[: query.limit]
-        next_cursor = encode_cursor([items[-1].created_at.isoformat(), str(items[-1].id)])
+        next_cursor = encode_time_cursor(items[-1].created_at, items[-1].id)
     return Page[Assignment](items=items, next_cursor=next_cursor)
 
 

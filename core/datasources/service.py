@@ -29,7 +29,7 @@ from core.datasources.model import (
     Transition,
 )
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor
 from core.secrets import SecretStore, from_ref, secret_store, to_ref
 from core.settings import Environment, get_settings
 from core.workspaces.quotas import QuotaKind, ensure_within_quota
@@ -194,18 +194,12 @@ def get(uow: UnitOfWork, access: Access, workspace_id: UUID, source_id: UUID) ->
 def list_sources(uow: UnitOfWork, access: Access, workspace_id: UUID, query: DataSourceListQuery) -> Page[DataSource]:
     """The workspace's sources, oldest first."""
     _require_workspace(uow, access, workspace_id)
-    key = decode_cursor(query.cursor, 2)
-    after = None
-    if key is not None:
-        try:
-            after = (datetime.fromisoformat(key[0]), UUID(key[1]))
-        except (TypeError, ValueError):
-            raise InvalidCursor("cursor is not one this API issued") from None
+    after = decode_time_cursor(query.cursor)
     items = uow.datasources.list(access.scope, workspace_id, after, query.limit + 1, query.state, query.kind)
     next_cursor = None
     if len(items) > query.limit:
         items = items[: query.limit]
-        next_cursor = encode_cursor([items[-1].created_at.isoformat(), str(items[-1].id)])
+        next_cursor = encode_time_cursor(items[-1].created_at, items[-1].id)
     return Page[DataSource](items=items, next_cursor=next_cursor)
 
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from core.auth.access import Access
 from core.classification.rule_sets import builtin_templates
 from core.errors import Conflict, InvalidInput, NotFound
-from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor
 from core.scans.model import (
     DEFAULT_TEMPLATE,
     ClassificationChange,
@@ -163,18 +163,12 @@ def get_scan(uow: UnitOfWork, access: Access, scan_id: UUID) -> Scan:
 
 def list_scans(uow: UnitOfWork, access: Access, workspace_id: UUID, query: ScanListQuery) -> Page[Scan]:
     access.require_workspace(workspace_id)
-    key = decode_cursor(query.cursor, 2)
-    before = None
-    if key is not None:
-        try:
-            before = (datetime.fromisoformat(key[0]), UUID(key[1]))
-        except (TypeError, ValueError):
-            raise InvalidCursor("cursor is not one this API issued") from None
+    before = decode_time_cursor(query.cursor)
     rows = uow.scans.list(access.scope, workspace_id, query.data_source_id, query.status, before, query.limit + 1)
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
-        next_cursor = encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])])
+        next_cursor = encode_time_cursor(rows[-1]["created_at"], rows[-1]["id"])
     return Page[Scan](items=[view(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from core.auth.access import Access
 from core.errors import NotFound
-from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor
 from core.workspaces.model import Workspace, WorkspaceCreate
 
 if TYPE_CHECKING:
@@ -48,16 +48,10 @@ def get_workspace(uow: UnitOfWork, access: Access, workspace_id: UUID) -> Worksp
 
 
 def list_workspaces(uow: UnitOfWork, access: Access, cursor: str | None, limit: int) -> Page[Workspace]:
-    key = decode_cursor(cursor, 2)
-    after = None
-    if key is not None:
-        try:
-            after = (datetime.fromisoformat(key[0]), UUID(key[1]))
-        except (TypeError, ValueError):
-            raise InvalidCursor("cursor is not one this API issued") from None
+    after = decode_time_cursor(cursor)
     items = uow.workspaces.list(access.scope, after, limit + 1)
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
-        next_cursor = encode_cursor([items[-1].created_at.isoformat(), str(items[-1].id)])
+        next_cursor = encode_time_cursor(items[-1].created_at, items[-1].id)
     return Page[Workspace](items=items, next_cursor=next_cursor)
