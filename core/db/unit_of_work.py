@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from core.catalog.glossary_repository import GlossaryRepository
     from core.catalog.lineage_repository import LineageRepository
     from core.catalog.repository import CatalogRepository
+    from core.compliance.repository import ComplianceRepository
     from core.datasources.repository import DataSourceRepository
     from core.events.outbox import OutboxRepository
     from core.scanrules.repository import ScanRuleSetRepository
@@ -79,6 +80,7 @@ class UnitOfWork:
     scan_rule_sets: ScanRuleSetRepository
     scans: ScanRepository
     datasources: DataSourceRepository
+    compliance: ComplianceRepository
 
     def __init__(self, database: Database | None = None) -> None:
         self._database = database
@@ -94,6 +96,7 @@ class UnitOfWork:
         from core.catalog.glossary_repository import GlossaryRepository
         from core.catalog.lineage_repository import LineageRepository
         from core.catalog.repository import CatalogRepository
+        from core.compliance.repository import ComplianceRepository
         from core.datasources.repository import DataSourceRepository
         from core.events.outbox import OutboxRepository
         from core.scanrules.repository import ScanRuleSetRepository
@@ -114,6 +117,7 @@ class UnitOfWork:
         self.scan_rule_sets = ScanRuleSetRepository(self.connection)
         self.scans = ScanRepository(self.connection)
         self.datasources = DataSourceRepository(self.connection)
+        self.compliance = ComplianceRepository(self.connection)
         return self
 
     def __exit__(

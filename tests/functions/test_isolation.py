@@ -22,7 +22,12 @@ from functions.api import ROUTES
 
 # Parameters naming platform-wide objects (not owned by any workspace): B may see these, the test
 # then only checks that the answer carries none of A's data.
-GLOBAL_PARAMS = {"role_name": "IsoRole", "app_role": "Iso.AppRole", "classification_id": "email_address"}
+GLOBAL_PARAMS = {
+    "role_name": "IsoRole",
+    "app_role": "Iso.AppRole",
+    "classification_id": "email_address",
+    "framework": "gdpr",
+}
 SECRET_MARKERS = [
     "Isolation Alpha",
     "alpha-secret-description",
@@ -95,8 +100,10 @@ def workspace_a(client, make_token, app_env) -> dict[str, Any]:
         )
     )
     scan_id = _scan_of(app_env["DATAWAVE_POSTGRES_URL"], ws, data_source["id"])
+    compliance = _compliance_resources(client, admin, ws, ok)
     return {
         **catalog,
+        **compliance,
         "scan_id": scan_id,
         "data_source_id": data_source["id"],
         "rule_set_id": rule_set["id"],
@@ -191,6 +198,26 @@ def _catalog_resources(client, admin, ws, ok) -> dict[str, Any]:
         "edge_id": edge["id"],
         "term_id": term["id"],
     }
+
+
+def _compliance_resources(client, admin, ws, ok) -> dict[str, Any]:
+    """A custom policy and a violation (the packs flag A's personal data without retention)."""
+    policy = ok(
+        client.request(
+            "POST",
+            f"/api/v1/workspaces/{ws}/compliance/policies",
+            token=admin,
+            json_body={
+                "name": "alpha-policy",
+                "title": "alpha-secret-description",
+                "condition": {"fact": "properties.retention_days", "op": "missing"},
+            },
+        )
+    )
+    ok(client.request("POST", f"/api/v1/workspaces/{ws}/compliance/evaluate", token=admin), 200)
+    found = ok(client.request("GET", f"/api/v1/workspaces/{ws}/compliance/violations", token=admin), 200)
+    assert found["items"], "workspace A needs a violation"
+    return {"policy_id": policy["id"], "violation_id": found["items"][0]["id"]}
 
 
 def _path_params(path: str) -> list[str]:

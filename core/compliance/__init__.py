@@ -1,0 +1,1 @@
+"""Compliance: framework packs, declarative policies over catalog facts, violations, risk, reports."""

@@ -1,0 +1,242 @@
+"""The one generic policy engine: a condition tree compiled to a SQL predicate over catalog facts.
+
+A policy's condition describes the violating state of one asset. ``compile_condition`` checks it
+against the fact registry (``core.compliance.facts``: unknown facts, collections, classifications
+and ill-typed values are 422s with stable codes) and yields a SQL boolean expression over ``a``
+(the asset) and ``w`` (its workspace). ``violating_assets`` runs it set-based: one query per policy
+and workspace returns every violating asset, so a sweep never loads assets into Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from core.auth.catalog import RoleCatalog
+from core.auth.conditions import Sensitivity
+from core.compliance import facts as F
+from core.compliance.conditions import COUNT_OPS, AllOf, AnyOf, Compare, Condition, Count, Exists, NotOf, Op
+from core.errors import InvalidInput
+
+
+class PolicyError(InvalidInput):
+    """A condition the engine cannot evaluate; ``code`` says why, ``details`` where."""
+
+    code = "invalid_condition"
+
+
+_SQL_OPS = {Op.EQ: "=", Op.NE: "<>", Op.LT: "<", Op.LTE: "<=", Op.GT: ">", Op.GTE: ">="}
+_ORDERED = {F.Kind.NUMBER, F.Kind.SENSITIVITY}
+
+
+@dataclass
+class CompiledCondition:
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+    collections: set[str] = field(default_factory=set)
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        self.collections: set[str] = set()
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def node(self, node: Any, path: str, element: F.Collection | None) -> str:
+        if isinstance(node, AllOf):
+            return "(" + " AND ".join(self.node(c, f"{path}.all[{i}]", element) for i, c in enumerate(node.all)) + ")"
+        if isinstance(node, AnyOf):
+            return "(" + " OR ".join(self.node(c, f"{path}.any[{i}]", element) for i, c in enumerate(node.any)) + ")"
+        if isinstance(node, NotOf):
+            return f"(NOT {self.node(node.not_, path + '.not', element)})"
+        if isinstance(node, Exists):
+            return f"EXISTS ({self.collection(node.exists.collection, node.exists.where, path + '.exists', element)})"
+        if isinstance(node, Count):
+            if node.op not in COUNT_OPS:
+                raise PolicyError(
+                    f"{path}: count compares with eq, ne, lt, lte, gt or gte",
+                    code="invalid_operator",
+                    details=[{"field": path + ".op"}],
+                )
+            inner = self.collection(node.count.collection, node.count.where, path + ".count", element, count=True)
+            return f"(({inner}) {_SQL_OPS[node.op]} {self.param(node.value)})"
+        assert isinstance(node, Compare)
+        return self.compare(node, path, element)
+
+    def collection(self, name: str, where: Any, path: str, element: F.Collection | None, count: bool = False) -> str:
+        if element is not None:
+            raise PolicyError(
+                f"{path}: collections cannot be nested inside a collection's where", details=[{"field": path}]
+            )
+        found = F.COLLECTIONS.get(name)
+        if found is None:
+            raise PolicyError(
+                f"{path}: unknown collection {name!r} (known: {', '.join(sorted(F.COLLECTIONS))})",
+                code="unknown_collection",
+                details=[{"field": path + ".collection"}],
+            )
+        self.collections.add(name)
+        predicate = self.node(where, path + ".where", found) if where is not None else "true"
+        head = "count(*)" if count else "1"
+        return f"SELECT {head} FROM ({found.source}) e WHERE {predicate}"
+
+    def compare(self, node: Compare, path: str, element: F.Collection | None) -> str:
+        fact = (element.fields.get(node.fact) if element else None) or F.ASSET_FACTS.get(node.fact)
+        if fact is None:
+            known = sorted(F.ASSET_FACTS) + (sorted(element.fields) if element else [])
+            raise PolicyError(
+                f"{path}: unknown fact {node.fact!r}",
+                code="unknown_fact",
+                details=[{"field": path + ".fact", "known": known}],
+            )
+        if node.op in (Op.EXISTS, Op.MISSING):
+            if node.value is not None:
+                raise PolicyError(
+                    f"{path}: {node.op} takes no value", code="invalid_value", details=[{"field": path + ".value"}]
+                )
+            return f"({fact.sql} IS {'NOT ' if node.op is Op.EXISTS else ''}NULL)"
+        if node.op is Op.CONTAINS:
+            if fact.kind is not F.Kind.TEXT_ARRAY:
+                raise PolicyError(
+                    f"{path}: contains applies to list facts only",
+                    code="invalid_operator",
+                    details=[{"field": path + ".op"}],
+                )
+            return f"COALESCE({self.param(self.scalar(fact, node.value, path))} = ANY({fact.sql}), false)"
+        if fact.kind is F.Kind.TEXT_ARRAY:
+            raise PolicyError(
+                f"{path}: {node.fact} is a list: use contains",
+                code="invalid_operator",
+                details=[{"field": path + ".op"}],
+            )
+        if node.op in (Op.IN, Op.NOT_IN):
+            if not isinstance(node.value, list) or not node.value:
+                raise PolicyError(
+                    f"{path}: {node.op} needs a non-empty list",
+                    code="invalid_value",
+                    details=[{"field": path + ".value"}],
+                )
+            values = [self.scalar(fact, v, f"{path}.value[{i}]") for i, v in enumerate(node.value)]
+            negate = "NOT " if node.op is Op.NOT_IN else ""
+            return f"COALESCE({negate}({fact.sql} = ANY({self.param(values)})), false)"
+        if node.op in (Op.LT, Op.LTE, Op.GT, Op.GTE) and fact.kind not in _ORDERED:
+            raise PolicyError(
+                f"{path}: {node.op} applies to numbers and sensitivity labels",
+                code="invalid_operator",
+                details=[{"field": path + ".op"}],
+            )
+        value = self.scalar(fact, node.value, path + ".value")
+        return f"COALESCE({fact.sql} {_SQL_OPS[node.op]} {self.param(value)}, false)"
+
+    def scalar(self, fact: F.Fact, value: Any, path: str) -> Any:
+        """The SQL parameter for one comparison value, checked against the fact's type and values."""
+
+        def bad(message: str, code: str = "invalid_value") -> PolicyError:
+            return PolicyError(f"{path}: {message}", code=code, details=[{"field": path}])
+
+        if fact.kind is F.Kind.BOOLEAN:
+            if not isinstance(value, bool):
+                raise bad(f"{fact.name} is true or false")
+            return value
+        if fact.kind is F.Kind.NUMBER:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise bad(f"{fact.name} is a number")
+            return value
+        if not isinstance(value, str):
+            raise bad(f"{fact.name} takes a string")
+        if fact.kind is F.Kind.SENSITIVITY:
+            try:
+                return Sensitivity(value).rank
+            except ValueError:
+                raise bad(f"unknown sensitivity label {value!r} (known: {', '.join(F.SENSITIVITY_LABELS)})") from None
+        if fact.value_name == "classification":
+            if value not in F.known_classifications():
+                raise bad(f"unknown classification {value!r}", code="unknown_classification")
+        elif fact.values is not None:
+            checked = value.lower() if fact.value_name == "region" else value
+            if checked not in fact.values:
+                raise bad(f"unknown {fact.value_name} {value!r} for {fact.name}")
+            return checked
+        return value
+
+
+def compile_condition(condition: Condition) -> CompiledCondition:
+    """The SQL predicate of ``condition`` (raises ``PolicyError`` on anything it cannot evaluate)."""
+    compiler = _Compiler()
+    sql = compiler.node(condition, "condition", None)
+    return CompiledCondition(sql, compiler.params, compiler.collections)
+
+
+@lru_cache(maxsize=1)
+def _categories_json() -> str:
+    return json.dumps(F.classification_categories())
+
+
+def context_params(roles: RoleCatalog, reader_roles: Sequence[str]) -> dict[str, Any]:
+    """Constants every compiled condition may refer to: classification categories and the roles that
+    can read catalog assets (built-in and custom, with inheritance)."""
+    readers = sorted({r.lower() for r in reader_roles if roles.grants(r, "catalog:read")})
+    return {"categories": _categories_json(), "reader_roles": readers}
+
+
+def reader_context(conn: psycopg.Connection, roles: RoleCatalog) -> dict[str, Any]:
+    """``context_params`` for the roles that appear in stored assignments."""
+    assigned = [_first(r) for r in conn.execute("SELECT DISTINCT role FROM role_assignments").fetchall()]
+    return context_params(roles, assigned)
+
+
+def scope_sql(asset_types: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    return (
+        "a.workspace_id = %(workspace_id)s AND a.type = ANY(%(asset_types)s) AND a.removed_at IS NULL"
+        " AND (%(asset_ids)s::uuid[] IS NULL OR a.id = ANY(%(asset_ids)s::uuid[]))",
+        {"asset_types": list(asset_types)},
+    )
+
+
+def violation_query(compiled: CompiledCondition, asset_types: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """``SELECT a.id`` of every violating asset (params: workspace_id, asset_ids or None, context)."""
+    where, params = scope_sql(asset_types)
+    sql = (
+        f"SELECT a.id FROM catalog_assets a JOIN workspaces w ON w.id = a.workspace_id WHERE {where} AND {compiled.sql}"
+    )
+    return sql, {**params, **compiled.params}
+
+
+def violating_assets(
+    conn: psycopg.Connection,
+    compiled: CompiledCondition,
+    asset_types: Sequence[str],
+    workspace_id: UUID,
+    context: dict[str, Any],
+    asset_ids: Sequence[UUID] | None = None,
+) -> list[UUID]:
+    """Every asset of the workspace (or of ``asset_ids``) for which the condition holds."""
+    sql, params = violation_query(compiled, asset_types)
+    rows = conn.execute(sql, {**params, **context, "workspace_id": workspace_id, "asset_ids": asset_ids}).fetchall()
+    return [_first(r) for r in rows]
+
+
+def scoped_count(
+    conn: psycopg.Connection, asset_types: Sequence[str], workspace_id: UUID, asset_ids: Sequence[UUID] | None = None
+) -> int:
+    """How many assets a policy with these asset types evaluates."""
+    where, params = scope_sql(asset_types)
+    row = conn.execute(
+        f"SELECT count(*) FROM catalog_assets a WHERE {where}",
+        {**params, "workspace_id": workspace_id, "asset_ids": asset_ids},
+    ).fetchone()
+    return int(_first(row))
+
+
+def _first(row: Any) -> Any:
+    return row[next(iter(row))] if isinstance(row, dict) else row[0]

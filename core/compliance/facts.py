@@ -1,0 +1,253 @@
+"""The catalog facts a policy condition may test, each with its SQL over one asset.
+
+Every fact is evaluated per asset by SQL (``a`` is the asset row of ``catalog_assets``, ``w`` its
+workspace, ``e`` the current element inside a collection). Asset properties policies rely on are set
+through ``PATCH /api/v1/catalog/assets/{id}`` (``properties``):
+
+| property | type | meaning |
+|---|---|---|
+| ``masked`` | boolean | values are masked/tokenised where stored (``true``/``false`` or the strings) |
+| ``encrypted`` | boolean | encrypted at rest with a customer-managed key |
+| ``public_access`` | boolean | reachable without authentication (public container, open share) |
+| ``retention_days`` | number | how long rows are kept before deletion |
+| ``region`` | Azure region | where the data lives, when not the workspace's region |
+
+A comparison on a fact that is missing is false (``missing`` tests for absence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from core.auth.conditions import Sensitivity
+from core.classification.catalog import Category, load_catalog
+from core.workspaces.regions import AZURE_REGIONS
+
+SENSITIVITY_LABELS = [s.value for s in Sensitivity]
+ASSET_TYPES = ("data_source", "database", "schema", "table", "view", "file_set", "column")
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    SENSITIVITY = "sensitivity"  # compared by rank: Public < Internal < Confidential < Highly Confidential
+    TEXT_ARRAY = "text_array"
+
+
+def rank_sql(label_sql: str) -> str:
+    """The rank (0..3) of a sensitivity label expression; NULL when unlabeled."""
+    labels = ",".join(f"'{label}'" for label in SENSITIVITY_LABELS)
+    return f"(array_position(ARRAY[{labels}]::text[], {label_sql}) - 1)"
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    kind: Kind
+    sql: str
+    description: str
+    values: frozenset[str] | None = None  # the allowed values (text facts with a closed set)
+    value_name: str = "value"  # what an unknown value is called in errors ("classification")
+
+
+def _bool_property(name: str) -> str:
+    return f"(CASE lower(a.properties->>'{name}') WHEN 'true' THEN true WHEN 'false' THEN false END)"
+
+
+def _number_property(name: str) -> str:
+    return f"(CASE WHEN jsonb_typeof(a.properties->'{name}') = 'number' THEN (a.properties->>'{name}')::numeric END)"
+
+
+# The asset's own sensitivity, or the highest of its columns (tables carry their columns' labels).
+ASSET_RANK_SQL = (
+    "GREATEST(a.sensitivity_rank, (SELECT max(ch.sensitivity_rank) FROM catalog_assets ch"
+    " WHERE ch.parent_id = a.id AND ch.removed_at IS NULL))"
+)
+REGIONS = frozenset(AZURE_REGIONS)
+
+ASSET_FACTS: dict[str, Fact] = {
+    f.name: f
+    for f in [
+        Fact(
+            "asset.type",
+            Kind.TEXT,
+            "a.type",
+            "data_source, database, schema, table, view, file_set or column",
+            frozenset(ASSET_TYPES),
+        ),
+        Fact("asset.name", Kind.TEXT, "a.name", "the OpenLineage dataset name (db.schema.table[#column])"),
+        Fact("asset.namespace", Kind.TEXT, "a.namespace", "the OpenLineage namespace (the data source)"),
+        Fact("asset.data_type", Kind.TEXT, "a.data_type", "a column's data type"),
+        Fact("asset.tags", Kind.TEXT_ARRAY, "a.tags", "the asset's tags (use contains)"),
+        Fact(
+            "asset.sensitivity",
+            Kind.SENSITIVITY,
+            ASSET_RANK_SQL,
+            "the highest sensitivity of the asset's non-rejected classifications and of its columns'",
+            frozenset(SENSITIVITY_LABELS),
+            "sensitivity label",
+        ),
+        Fact(
+            "asset.region",
+            Kind.TEXT,
+            "lower(COALESCE(a.properties->>'region', w.region))",
+            "data residency: properties.region, else the workspace's region",
+            REGIONS,
+            "region",
+        ),
+        Fact("workspace.region", Kind.TEXT, "w.region", "the workspace's data-residency region", REGIONS, "region"),
+        Fact("properties.masked", Kind.BOOLEAN, _bool_property("masked"), "values are masked where stored"),
+        Fact("properties.encrypted", Kind.BOOLEAN, _bool_property("encrypted"), "encrypted with a managed key"),
+        Fact(
+            "properties.public_access",
+            Kind.BOOLEAN,
+            _bool_property("public_access"),
+            "reachable without authentication",
+        ),
+        Fact("properties.retention_days", Kind.NUMBER, _number_property("retention_days"), "retention period in days"),
+        Fact(
+            "audit.records",
+            Kind.NUMBER,
+            "(SELECT count(*) FROM audit_records r WHERE r.chain = a.workspace_id::text AND r.outcome = 'success'"
+            " AND r.target = 'catalog/assets/' || a.id::text)",
+            "successful audited changes that name this asset",
+        ),
+    ]
+}
+
+
+def _categories() -> dict[str, str]:
+    return {d.id: d.category.value for d in load_catalog()}
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    source: str  # SQL yielding one row per element, correlated to ``a``
+    fields: dict[str, Fact] = field(default_factory=dict)
+    description: str = ""
+
+
+_STATUSES = frozenset({"suggested", "accepted", "rejected"})
+CLASSIFICATIONS = Collection(
+    "classifications",
+    """SELECT c.classification_id AS id, c.status, c.sensitivity, c.source, c.confidence
+         FROM catalog_classifications c WHERE c.asset_id = a.id
+       UNION ALL
+       SELECT c.classification_id, c.status, c.sensitivity, c.source, c.confidence
+         FROM catalog_assets ch JOIN catalog_classifications c ON c.asset_id = ch.id
+        WHERE ch.parent_id = a.id AND ch.removed_at IS NULL""",
+    {
+        "id": Fact(
+            "id",
+            Kind.TEXT,
+            "e.id",
+            "classification id (email_address, credit_card_number, ...)",
+            None,
+            "classification",
+        ),
+        "status": Fact("status", Kind.TEXT, "e.status", "suggested, accepted or rejected", _STATUSES),
+        "category": Fact(
+            "category",
+            Kind.TEXT,
+            "(%(categories)s::jsonb ->> e.id)",
+            "PII, PHI, PCI, financial, credential or technical",
+            frozenset(c.value for c in Category),
+            "category",
+        ),
+        "sensitivity": Fact(
+            "sensitivity",
+            Kind.SENSITIVITY,
+            rank_sql("e.sensitivity"),
+            "the label it carries",
+            frozenset(SENSITIVITY_LABELS),
+            "sensitivity label",
+        ),
+        "source": Fact(
+            "source", Kind.TEXT, "e.source", "scan, manual or propagated", frozenset({"scan", "manual", "propagated"})
+        ),
+        "confidence": Fact("confidence", Kind.NUMBER, "e.confidence", "0..1"),
+    },
+    "the asset's classifications and (for a table) its columns'",
+)
+OWNERS = Collection(
+    "owners",
+    """SELECT o.principal_id, o.principal_type, o.role FROM catalog_owners o WHERE o.asset_id = a.id
+       UNION ALL
+       SELECT o.principal_id, o.principal_type, o.role FROM catalog_owners o
+        WHERE o.asset_id = a.parent_id AND a.type = 'column'""",
+    {
+        "role": Fact(
+            "role", Kind.TEXT, "e.role", "owner, steward or expert", frozenset({"owner", "steward", "expert"})
+        ),
+        "principal_id": Fact("principal_id", Kind.TEXT, "e.principal_id", "user or group id"),
+        "principal_type": Fact(
+            "principal_type", Kind.TEXT, "e.principal_type", "user or group", frozenset({"user", "group"})
+        ),
+    },
+    "owners, stewards and experts of the asset (a column inherits its table's)",
+)
+READERS = Collection(
+    "readers",
+    f"""SELECT r.principal_id, r.principal_type, r.role, r.conditions->>'clearance' AS clearance,
+              CASE WHEN r.workspace_id IS NULL THEN 'global' ELSE 'workspace' END AS scope
+         FROM role_assignments r
+        WHERE (r.workspace_id = a.workspace_id OR r.workspace_id IS NULL)
+          AND lower(r.role) = ANY(%(reader_roles)s)
+          AND (r.conditions->>'clearance' IS NULL
+               OR {rank_sql("r.conditions->>'clearance'")} >= COALESCE({ASSET_RANK_SQL}, 0))""",
+    {
+        "role": Fact("role", Kind.TEXT, "e.role", "the role granting catalog:read"),
+        "principal_id": Fact("principal_id", Kind.TEXT, "e.principal_id", "user or group id"),
+        "principal_type": Fact(
+            "principal_type", Kind.TEXT, "e.principal_type", "user or group", frozenset({"user", "group"})
+        ),
+        "clearance": Fact(
+            "clearance",
+            Kind.SENSITIVITY,
+            rank_sql("e.clearance"),
+            "the grant's clearance condition (missing: unrestricted)",
+            frozenset(SENSITIVITY_LABELS),
+            "sensitivity label",
+        ),
+        "scope": Fact("scope", Kind.TEXT, "e.scope", "workspace or global", frozenset({"workspace", "global"})),
+    },
+    "stored role assignments (workspace or global) that can read the asset: the role grants catalog:read"
+    " and its clearance, if any, covers the asset's sensitivity",
+)
+SCHEMA_CHANGES = Collection(
+    "schema_changes",
+    """SELECT s.change, s.column_name, s.scan_id,
+              EXISTS (SELECT 1 FROM audit_records r WHERE r.chain = s.workspace_id::text AND r.outcome = 'success'
+                        AND r.target IN ('scans/' || s.scan_id, 'catalog/assets/' || s.asset_id::text)) AS audited
+         FROM catalog_schema_changes s WHERE s.asset_id = a.id""",
+    {
+        "change": Fact(
+            "change",
+            Kind.TEXT,
+            "e.change",
+            "column_added, column_removed or type_changed",
+            frozenset({"column_added", "column_removed", "type_changed"}),
+        ),
+        "column_name": Fact("column_name", Kind.TEXT, "e.column_name", "the column that changed"),
+        "audited": Fact(
+            "audited",
+            Kind.BOOLEAN,
+            "e.audited",
+            "a successful audit record names the scan (scans/{id}) or the asset (catalog/assets/{id})",
+        ),
+    },
+    "schema changes recorded on the asset, each with whether the audit trail has evidence of it",
+)
+COLLECTIONS: dict[str, Collection] = {c.name: c for c in (CLASSIFICATIONS, OWNERS, READERS, SCHEMA_CHANGES)}
+
+
+def classification_categories() -> dict[str, str]:
+    """Classification id → category, for the ``category`` field of classifications."""
+    return _categories()
+
+
+def known_classifications() -> frozenset[str]:
+    return frozenset(d.id for d in load_catalog())
