@@ -10,7 +10,7 @@ from uuid import UUID
 import azure.durable_functions as df
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.compliance import evaluation, policies, risk, violations
+from core.compliance import evaluation, policies, reports, risk, violations
 from core.compliance.model import (
     Assignment,
     Comment,
@@ -29,7 +29,7 @@ from core.compliance.model import (
     ViolationQuery,
 )
 from core.pagination import Page
-from functions.api import Api, RequestContext
+from functions.api import Api, RequestContext, Response
 
 bp = df.Blueprint()
 api = Api(bp, tag="compliance")
@@ -170,3 +170,23 @@ def risk_history(ctx: RequestContext, workspace_id: UUID, query: RiskHistoryQuer
 def asset_risk(ctx: RequestContext, asset_id: UUID) -> risk.AssetRisk:
     """One asset's risk score with its parts (a column answers for its table)."""
     return risk.asset_risk(ctx.uow, ctx.access, asset_id)
+
+
+# -- reports --------------------------------------------------------------------------------------
+class ReportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["json", "csv", "html"] = "json"
+
+
+@api.get("v1/workspaces/{workspace_id}/compliance/reports/{framework}", permission="compliance:read")
+def framework_report(ctx: RequestContext, workspace_id: UUID, framework: str, query: ReportQuery) -> Response:
+    """A framework's controls with pass/fail, evidence and open violations: JSON, CSV or standalone HTML."""
+    body, content_type = reports.render(reports.report(ctx.uow, ctx.access, workspace_id, framework), query.format)
+    return Response(body, content_type=content_type)
+
+
+@api.get("v1/workspaces/{workspace_id}/compliance/summary", permission="compliance:read")
+def compliance_summary(ctx: RequestContext, workspace_id: UUID) -> reports.WorkspaceSummary:
+    """Risk score, open violations by severity, overdue count and pass/fail per framework."""
+    return reports.workspace_summary(ctx.uow, ctx.access, workspace_id)
