@@ -4,13 +4,17 @@ on this group's blueprint too."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
 import azure.durable_functions as df
+import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.compliance import evaluation, policies, reports, risk, violations
+from activities import compliance as sweep_activities
+from core.compliance import evaluation, monitoring, policies, reports, risk, violations
 from core.compliance.model import (
     Assignment,
     Comment,
@@ -30,9 +34,37 @@ from core.compliance.model import (
 )
 from core.pagination import Page
 from functions.api import Api, RequestContext, Response
+from orchestrations import compliance_sweep
 
+log = logging.getLogger(__name__)
 bp = df.Blueprint()
 api = Api(bp, tag="compliance")
+compliance_sweep.register(bp)
+sweep_activities.register(bp)
+SWEEP_SCHEDULE = "0 0 * * * *"  # NCRONTAB: at the top of every hour
+
+
+@bp.function_name(name="compliance_sweep_timer")
+@bp.timer_trigger(arg_name="timer", schedule=SWEEP_SCHEDULE, use_monitor=True)
+@bp.durable_client_input(client_name="client")
+async def compliance_sweep_timer(timer: func.TimerRequest, client: Any) -> None:
+    """Every hour: start the sweep orchestration over all workspaces (one instance per hour slot)."""
+    instance = "compliance-sweep-" + datetime.now(UTC).strftime("%Y%m%dT%H")
+    status = await client.get_status(instance)
+    if status is not None and getattr(status, "runtime_status", None) is not None:
+        return  # this slot's sweep already started (timer retried or ran twice)
+    await client.start_new(compliance_sweep.ORCHESTRATOR, instance, None)
+    log.info("compliance sweep started", extra={"instance": instance, "past_due": timer.past_due})
+
+
+@bp.function_name(name="compliance_event_received")
+@bp.service_bus_topic_trigger(
+    arg_name="msg", topic_name="datawave-events", subscription_name="compliance", connection="ServiceBusConnection"
+)
+def compliance_event_received(msg: func.ServiceBusMessage) -> None:
+    """Re-evaluate what a scan, classification or grant change affects (idempotent by CloudEvent id)."""
+    result = monitoring.handle_event(msg.get_body())
+    log.info("compliance event handled", extra={"result": result})
 
 
 class RiskHistoryQuery(BaseModel):
