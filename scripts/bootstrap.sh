@@ -32,6 +32,17 @@ if [ "$(stamp constraints-checkov.txt)" != "$(cat .venv-checkov/.datawave-stamp 
   stamp constraints-checkov.txt > .venv-checkov/.datawave-stamp
 fi
 
+# Headless Chromium renders the compliance HTML report in the tests (Debian's package; root on the
+# build machines, as in CI). Elsewhere install it yourself: the test fails without it.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing chromium (Debian package)" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  else
+    echo "bootstrap: chromium is not installed; the HTML report test needs it (apt-get install chromium)" >&2
+  fi
+fi
+
 if command -v npm >/dev/null 2>&1; then
   if [ "$(stamp package.json package-lock.json)" != "$(cat node_modules/.datawave-stamp 2>/dev/null || true)" ]; then
     echo "bootstrap: installing npm dev tools (Azurite, Cosmos DB emulator)" >&2
