@@ -107,12 +107,16 @@ class ScanRepository:
             (scan_id, previous_scan_id, names),
         )
 
-    def assets(self, scan_id: UUID, status: str | None = None) -> list[Row]:
+    def assets(self, scan_id: UUID, status: str | None = None, names: list[str] | None = None) -> list[Row]:
+        """The scan's assets (optionally only those with ``status``, or only the named ones)."""
         query = "SELECT * FROM scan_assets WHERE scan_id = %s"
-        args: tuple[Any, ...] = (scan_id,)
+        args: list[Any] = [scan_id]
         if status:
             query += " AND status = %s"
-            args = (scan_id, status)
+            args.append(status)
+        if names is not None:
+            query += " AND qualified_name = ANY(%s)"
+            args.append(names)
         return self._conn.execute(query + " ORDER BY qualified_name", args).fetchall()
 
     def record_asset(self, scan_id: UUID, qualified_name: str, **fields: Any) -> None:

@@ -1,0 +1,331 @@
+"""A full scan of a 500-table PostgreSQL source through the real saga, against its bare sampling queries.
+
+Creates, in an embedded PostgreSQL in a temporary directory, a source database of 500 tables × 20
+columns × 1,000 rows (five table shapes cycled, each a mix of sensitive columns — names, emails,
+phones, SSNs, card numbers, IBANs, dates of birth, IP addresses — and ordinary ones; filled with SQL
+``generate_series``), registers it as a data source through the HTTP API of devhost's LocalHost
+(running this function app in process), scans it (``POST /api/v1/scans``, non-incremental) and
+polls ``GET /api/v1/scans/{id}`` until it completes. The classification engine, which a running app
+builds once at its first scan, is built before the timer starts and timed on its own. In the same
+run it times the bare sampling: the same ``connectors.sample`` calls the pipeline makes, for all 500
+tables, one after the other (best of two passes, one before and one after the scan).
+
+    .venv/bin/python benchmarks/scan_postgres.py
+
+Prints one ``name=value`` line per figure; the headline (scan time / bare sampling time, target
+≤ 2) is last.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from core.db.migrations import apply_migrations  # noqa: E402
+from devhost.client import http_call  # noqa: E402
+from devhost.runtime import DEVHOST_MIGRATIONS  # noqa: E402
+
+TABLES = 500
+ROWS = 1000
+SOURCE_DB = "bench_scan_source"
+APP_DB = "bench_scan_app"
+
+_PICK = "(ARRAY[{}])[1 + ((g * {}) % {})]"
+
+
+def _pick(values: list[str], mult: int = 1) -> str:
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return _PICK.format(quoted, mult, len(values))
+
+
+FIRST = _pick(["Anna", "Ben", "Chloé", "David", "Emma", "Farid", "Greta", "Hiro", "Isabel", "Jonas", "Kemal", "Lena"])
+LAST = _pick(["Smith", "Müller", "Dubois", "Rossi", "García", "Kowalski", "Nguyen", "Okafor", "Jensen", "Silva"], 7)
+CITY = _pick(["London", "Berlin", "Paris", "Madrid", "Lisbon", "Vienna", "Dublin", "Oslo", "Prague", "Rome"], 3)
+COUNTRY = _pick(["GB", "DE", "FR", "ES", "PT", "AT", "IE", "NO", "CZ", "IT"], 3)
+CARD = _pick(["4111111111111111", "5500005555555559", "4012888888881881", "5105105105105100", "4242424242424242"])
+IBAN = _pick(["DE89370400440532013000", "GB29NWBK60161331926819", "FR1420041010050500013M02606", "NL91ABNA0417164300"])
+STATUS = _pick(["new", "paid", "shipped", "cancelled", "returned"], 5)
+DEPT = _pick(["Finance", "Sales", "Engineering", "Support", "Legal", "Marketing"], 5)
+DIAG = _pick(["E11.9", "I10", "J45.909", "M54.5", "F32.9", "K21.9"], 11)
+DEVICE = _pick(["sensor-a", "sensor-b", "gateway", "meter", "pump"], 3)
+
+EMAIL = f"lower({FIRST} || '.' || {LAST}) || g || '@example.com'"
+PHONE = "'+44 20 7' || lpad(((g * 7919) % 1000)::text, 3, '0') || ' ' || lpad(((g * 104729) % 10000)::text, 4, '0')"
+SSN = "lpad((100 + (g * 37) % 600)::text, 3, '0') || '-' || lpad((10 + g % 89)::text, 2, '0') || '-' || lpad((1000 + (g * 7) % 8999)::text, 4, '0')"  # noqa: E501
+DOB = "date '1950-01-01' + ((g * 97) % 18000)"
+TS = "timestamptz '2024-01-01' + (g * interval '37 minutes')"
+IP = "'10.' || (g % 250) || '.' || ((g * 7) % 250) || '.' || ((g * 13) % 250)"
+AMOUNT = "round(((g * 7919) % 100000) / 100.0, 2)"
+
+# Five table shapes of 20 columns each: (column, type, expression over g = 1..ROWS).
+SHAPES: dict[str, list[tuple[str, str, str]]] = {
+    "customers": [
+        ("id", "int PRIMARY KEY", "g"),
+        ("first_name", "text", FIRST),
+        ("last_name", "text", LAST),
+        ("email", "text", EMAIL),
+        ("phone", "text", PHONE),
+        ("street_address", "text", "(g % 200 + 1) || ' High Street'"),
+        ("city", "text", CITY),
+        ("postal_code", "text", "lpad(((g * 31) % 99999)::text, 5, '0')"),
+        ("country", "text", COUNTRY),
+        ("date_of_birth", "date", DOB),
+        ("created_at", "timestamptz", TS),
+        ("status", "text", STATUS),
+        ("loyalty_points", "int", "(g * 17) % 5000"),
+        ("newsletter", "boolean", "g % 3 = 0"),
+        ("segment", "text", _pick(["retail", "smb", "enterprise"], 7)),
+        ("last_login_ip", "inet", "(" + IP + ")::inet"),
+        ("preferred_language", "text", _pick(["en", "de", "fr", "es"], 3)),
+        ("lifetime_value", "numeric(12,2)", AMOUNT),
+        ("notes", "text", "'customer since ' || (2000 + g % 24)"),
+        ("updated_at", "timestamptz", TS),
+    ],
+    "payments": [
+        ("id", "int PRIMARY KEY", "g"),
+        ("order_id", "int", "g * 3"),
+        ("card_number", "text", CARD),
+        ("card_expiry", "text", "lpad((1 + g % 12)::text, 2, '0') || '/' || (27 + g % 5)"),
+        ("cardholder_name", "text", FIRST + " || ' ' || " + LAST),
+        ("iban", "text", IBAN),
+        ("amount", "numeric(12,2)", AMOUNT),
+        ("currency", "text", _pick(["EUR", "GBP", "USD"], 5)),
+        ("paid_at", "timestamptz", TS),
+        ("status", "text", STATUS),
+        ("merchant_id", "int", "(g * 13) % 400"),
+        ("terminal", "text", "'T-' || (g % 90)"),
+        ("fee", "numeric(8,2)", "round((g % 300) / 100.0, 2)"),
+        ("refunded", "boolean", "g % 17 = 0"),
+        ("reference", "text", "md5(g::text)"),
+        ("billing_email", "text", EMAIL),
+        ("billing_country", "text", COUNTRY),
+        ("risk_score", "real", "(g % 100) / 100.0"),
+        ("batch_no", "int", "g / 50"),
+        ("created_at", "timestamptz", TS),
+    ],
+    "employees": [
+        ("id", "int PRIMARY KEY", "g"),
+        ("full_name", "text", FIRST + " || ' ' || " + LAST),
+        ("work_email", "text", EMAIL),
+        ("ssn", "text", SSN),
+        ("salary", "numeric(12,2)", "30000 + (g * 7919) % 90000"),
+        ("department", "text", DEPT),
+        ("hire_date", "date", "date '2005-01-01' + ((g * 13) % 7000)"),
+        ("manager_id", "int", "g / 10"),
+        ("date_of_birth", "date", DOB),
+        ("home_phone", "text", PHONE),
+        ("home_city", "text", CITY),
+        ("grade", "text", "'G' || (1 + g % 9)"),
+        ("office", "text", CITY),
+        ("badge_no", "int", "100000 + g"),
+        ("remote", "boolean", "g % 4 = 0"),
+        ("bonus_pct", "numeric(5,2)", "(g % 20)::numeric"),
+        ("cost_center", "text", "'CC' || (g % 60)"),
+        ("start_shift", "time", "time '06:00' + (g % 12) * interval '1 hour'"),
+        ("title", "text", _pick(["Analyst", "Engineer", "Manager", "Director", "Clerk"], 3)),
+        ("updated_at", "timestamptz", TS),
+    ],
+    "patients": [
+        ("id", "int PRIMARY KEY", "g"),
+        ("mrn", "text", "'MRN' || lpad((g * 7)::text, 8, '0')"),
+        ("full_name", "text", FIRST + " || ' ' || " + LAST),
+        ("date_of_birth", "date", DOB),
+        ("gender", "text", _pick(["F", "M", "X"], 1)),
+        ("diagnosis_code", "text", DIAG),
+        ("admitted_at", "timestamptz", TS),
+        ("discharged_at", "timestamptz", TS + " + interval '3 days'"),
+        ("ward", "text", "'W' || (g % 30)"),
+        ("bed", "int", "g % 40"),
+        ("email", "text", EMAIL),
+        ("phone", "text", PHONE),
+        ("postal_code", "text", "lpad(((g * 31) % 99999)::text, 5, '0')"),
+        ("insurer", "text", _pick(["AOK", "TK", "Bupa", "AXA"], 3)),
+        ("length_of_stay", "int", "1 + g % 20"),
+        ("readmitted", "boolean", "g % 11 = 0"),
+        ("triage_level", "int", "1 + g % 5"),
+        ("temperature_c", "numeric(4,1)", "36 + (g % 30) / 10.0"),
+        ("notes", "text", "'stable'"),
+        ("updated_at", "timestamptz", TS),
+    ],
+    "telemetry": [
+        ("id", "bigint PRIMARY KEY", "g"),
+        ("device", "text", DEVICE),
+        ("recorded_at", "timestamptz", TS),
+        ("temperature", "real", "(g % 400) / 10.0"),
+        ("humidity", "real", "(g % 100)::real"),
+        ("pressure", "real", "950 + g % 100"),
+        ("voltage", "numeric(6,3)", "round(((g % 500) / 100.0)::numeric, 3)"),
+        ("status", "text", _pick(["ok", "warn", "fail"], 7)),
+        ("firmware", "text", "'v' || (1 + g % 4) || '.' || (g % 10)"),
+        ("site", "text", CITY),
+        ("latitude", "double precision", "48 + (g % 1000) / 1000.0"),
+        ("longitude", "double precision", "2 + (g % 1000) / 1000.0"),
+        ("battery_pct", "int", "g % 101"),
+        ("rssi", "int", "-30 - g % 70"),
+        ("error_code", "int", "CASE WHEN g % 50 = 0 THEN g % 7 END"),
+        ("sequence_no", "bigint", "g * 10"),
+        ("checksum", "text", "md5((g * 3)::text)"),
+        ("source_ip", "inet", "(" + IP + ")::inet"),
+        ("calibrated", "boolean", "g % 2 = 0"),
+        ("ingested_at", "timestamptz", TS),
+    ],
+}
+
+
+def create_source(admin_url: str, source_url: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {SOURCE_DB}")
+    kinds = list(SHAPES)
+    with psycopg.connect(source_url) as conn:
+        for i in range(TABLES):
+            kind = kinds[i % len(kinds)]
+            columns = SHAPES[kind]
+            assert len(columns) == 20
+            table = f"{kind}_{i:03d}"
+            conn.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t, _ in columns)})")  # type: ignore[arg-type]
+            conn.execute(  # type: ignore[arg-type]
+                f"INSERT INTO {table} SELECT {', '.join(e for _, _, e in columns)} FROM generate_series(1, {ROWS}) g"
+            )
+        conn.commit()
+    with psycopg.connect(source_url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
+def bare_sampling(connection, credentials, assets) -> float:  # noqa: ANN001
+    from core.discovery import connectors
+    from core.scans.pipeline import SAMPLE_ROWS
+
+    started = time.perf_counter()
+    for asset in assets:
+        connectors.sample(connection, credentials, asset, rows=SAMPLE_ROWS)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    logging.disable(logging.ERROR)  # also the Durable SDK's "Unclosed client session" at exit
+    with tempfile.TemporaryDirectory(prefix="dw-scan-bench-") as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
+        admin_url = server.get_uri()
+        started = time.perf_counter()
+        create_source(admin_url, server.get_uri(SOURCE_DB))
+        print(f"source_tables={TABLES}", flush=True)
+        print(f"source_columns_per_table={len(SHAPES['customers'])}")
+        print(f"source_rows_per_table={ROWS}")
+        print(f"source_create_s={time.perf_counter() - started:.1f}", flush=True)
+
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {APP_DB}")
+        app_url = server.get_uri(APP_DB)
+        apply_migrations(app_url, DEVHOST_MIGRATIONS)
+        os.environ.update(
+            DATAWAVE_ENV="local",
+            DATAWAVE_POSTGRES_URL=app_url,
+            DATAWAVE_DATA_DIR=str(Path(tmp) / "data"),
+            DATAWAVE_AUTH_DEV_SECRET="bench-only-" + uuid.uuid4().hex,
+            DATAWAVE_LOG_LEVEL="WARNING",
+            DATAWAVE_TASK_HUB="ScanBench",
+        )
+
+        from core.auth.tokens import mint_dev_token
+        from core.classification.shared import get_engine
+        from core.datasources.model import PostgresConnection
+        from core.discovery import connectors
+        from core.settings import get_settings
+        from devhost.host import LocalHost
+
+        host = LocalHost(ROOT, app_url, port=0)
+        host.start_background()
+        try:
+            api = host.base_url + "/api"
+            token = mint_dev_token(get_settings(), "bench-admin", ["Admin"], mfa=True)
+            socket_dir = parse_qs(urlsplit(admin_url).query)["host"][0]
+            connection = {
+                "kind": "postgresql",
+                "host": socket_dir,
+                "database": SOURCE_DB,
+                "username": "postgres",
+                "sslmode": "disable",
+            }
+            credentials = {"password": "unused-with-trust-auth"}
+            ws = http_call("POST", f"{api}/v1/workspaces", token=token, json_body={"name": "Scan Bench"})
+            assert ws.status == 201, ws.body
+            workspace_id = ws.json()["id"]
+            created = http_call(
+                "POST",
+                f"{api}/v1/workspaces/{workspace_id}/data-sources",
+                token=token,
+                json_body={"name": "bench-postgres", "connection": connection, "credentials": credentials},
+            )
+            assert created.status == 201, created.body
+            source_id = created.json()["id"]
+            tested = http_call("POST", f"{api}/v1/workspaces/{workspace_id}/data-sources/{source_id}/test", token=token)
+            assert tested.status == 200 and tested.json()["ok"], tested.body
+
+            # The bare sampling: the pipeline's own connectors.sample calls on the discovered assets.
+            conn_model = PostgresConnection.model_validate(connection)
+            discover_started = time.perf_counter()
+            assets = connectors.discover(conn_model, credentials).assets
+            discover_s = time.perf_counter() - discover_started
+            assert len(assets) == TABLES, len(assets)
+            bare_before = bare_sampling(conn_model, credentials, assets)
+
+            # A running function app has built its classification engine (seconds: Hyperscan database,
+            # column model) at its first scan; build it here so the scan is timed in a warm process.
+            engine_started = time.perf_counter()
+            get_engine()
+            engine_s = time.perf_counter() - engine_started
+
+            scan_started = time.perf_counter()
+            reply = http_call(
+                "POST",
+                f"{api}/v1/scans",
+                token=token,
+                json_body={"workspace_id": workspace_id, "data_source_id": source_id, "incremental": False},
+            )
+            assert reply.status == 202, reply.body
+            scan_id = reply.json()["id"]
+            while True:
+                scan = http_call("GET", f"{api}/v1/scans/{scan_id}", token=token).json()
+                if scan["status"] in ("completed", "failed", "cancelled"):
+                    break
+                time.sleep(0.25)
+            scan_s = time.perf_counter() - scan_started
+            if scan["status"] != "completed" or scan["progress"]["done"] != TABLES:
+                raise SystemExit(f"scan ended {scan['status']}: {scan['progress']} {scan['error']}")
+
+            bare_after = bare_sampling(conn_model, credentials, assets)
+            bare_s = min(bare_before, bare_after)
+            classified = scan["summary"].get("assets_with_classifications")
+        finally:
+            host.stop()
+
+        print(f"classification_engine_load_s={engine_s:.2f}")
+        print(f"discovery_s={discover_s:.2f}")
+        print(f"bare_sampling_pass1_s={bare_before:.2f}")
+        print(f"bare_sampling_pass2_s={bare_after:.2f}")
+        print(f"bare_sampling_s={bare_s:.2f}")
+        print(f"scan_assets_done={scan['progress']['done']}")
+        print(f"scan_assets_with_classifications={classified}")
+        print(f"scan_wall_s={scan_s:.2f}")
+        print(f"scan_tables_per_s={TABLES / scan_s:.1f}")
+        print(f"bare_sampling_tables_per_s={TABLES / bare_s:.1f}")
+        print(f"scan_vs_bare_sampling_ratio={scan_s / bare_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()
