@@ -103,6 +103,34 @@ def _summary(api: Api, scan: dict[str, Any]) -> None:
         _say(f"   ● {table}: {columns}")
 
 
+def _compliance(api: Api, workspace_id: str, folder: Path) -> Path:
+    """Evaluate the five framework packs over what the scans found; summarise; write the HTML report."""
+    evaluation = api.call("POST", f"/v1/workspaces/{workspace_id}/compliance/evaluate")
+    summary = api.call("GET", f"/v1/workspaces/{workspace_id}/compliance/summary")
+    severities = ", ".join(f"{n} {s}" for s, n in sorted(summary["by_severity"].items()) if n) or "none"
+    _say(
+        f"8. Compliance ({evaluation['policies']} policies over {evaluation['assets_evaluated']} assets): risk score "
+        f"{summary['risk_score']}/100, {summary['open_violations']} open violations ({severities})"
+    )
+    for framework in summary["frameworks"]:
+        _say(
+            f"   {framework['name']:<24} {framework['passed']}/{framework['controls']} controls pass, "
+            f"{framework['failed']} fail"
+        )
+    reply = http_call(
+        "GET",
+        f"{api.base}/v1/workspaces/{workspace_id}/compliance/reports/gdpr?format=html",
+        token=api.token,
+        timeout=120,
+    )
+    if reply.status != 200:
+        raise DemoFailed(f"GDPR report → {reply.status}")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "gdpr-report.html"
+    path.write_bytes(reply.body)
+    return path
+
+
 def run_demo(app_dir: Path) -> int:
     settings = prepare(app_dir, log_level="WARNING")
     database_url = get_database().url
@@ -163,11 +191,13 @@ def run_demo(app_dir: Path) -> int:
 
         hits = api.call("GET", "/v1/catalog/search?q=email")["items"]
         _say(f"7. Catalog search 'email' → {len(hits)} assets, e.g. " + ", ".join(h["name"] for h in hits[:3]))
+        report = _compliance(api, workspace["id"], settings.data_dir / "reports")
         anonymous = http_call("GET", f"{base}/v1/workspaces")
         _say(
-            f"8. Without a token every API answers {anonymous.status} ({anonymous.json()['error']['code']}); "
+            f"9. Without a token every API answers {anonymous.status} ({anonymous.json()['error']['code']}); "
             f"the OpenAPI document is at {base}/openapi.json"
         )
+        _say(f"   The GDPR compliance report (standalone HTML): {report}")
         _say()
         _say(
             "Next: `make start` (or `.venv/bin/python -m devhost start`) serves the API on "

@@ -34,6 +34,8 @@ def test_demo_runs_the_main_job_end_to_end(database_url, tmp_path):
     assert "leads.csv: E-mail Address → email_address" in out
     assert "orders: 6 columns, nothing sensitive" in out
     assert "sales: 5 columns, nothing sensitive" in out
+    assert "8. Compliance (17 policies" in out and "open violations" in out
+    assert "PCI DSS v4.0" in out and "gdpr-report.html" in out
     assert "Without a token every API answers 401" in out
     # A second run reuses the workspace and the sources and scans again.
     again = _demo(database_url, tmp_path)
