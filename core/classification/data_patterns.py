@@ -2,11 +2,11 @@
 
 With Hyperscan (the default where the wheel is installed) all regexes are compiled into ONE
 multi-pattern database; the batch is joined with newlines into one UTF-8 buffer and scanned once,
-each pattern anchored to a whole line (``^(?:...)$`` in multi-line mode). A hit's end offset maps
-back to its value with a vectorised ``searchsorted`` over the newline positions, and validators
-(Luhn, mod-97...) run only on hits. Without Hyperscan the same patterns run through Python ``re``
-``fullmatch`` (same results, ~10x slower). Dictionary patterns are set look-ups on the lower-cased
-value in both modes.
+each pattern anchored to a whole line (``^(?:...)$`` in multi-line mode). Each hit's end offset is
+appended to a per-pattern machine-int array and maps back to its value through a cumulative newline
+table, and validators (Luhn, mod-97...) run only on hits, once per distinct value. Without Hyperscan
+the same patterns run through Python ``re`` ``fullmatch`` (same results, ~10x slower). Dictionary
+patterns are set look-ups on the lower-cased value in both modes.
 
 Compiling the catalog's ~90 patterns into one Hyperscan database takes a few seconds, so the
 serialised database is cached on disk (keyed by a hash of the patterns and the Hyperscan version) in
@@ -21,8 +21,10 @@ import os
 import re
 import tempfile
 import threading
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -135,9 +137,7 @@ class PatternScanner:
         self._python = [
             (
                 i,
-                re.compile(
-                    self.patterns[i].regex or "", re.IGNORECASE if self.patterns[i].ignore_case else 0
-                ),
+                re.compile(self.patterns[i].regex or "", re.IGNORECASE if self.patterns[i].ignore_case else 0),
             )
             for i in self._regex_indexes
         ]
@@ -200,22 +200,24 @@ class PatternScanner:
         for slot, indexes in raw.items():
             check = self._checks[slot]
             if check is None:
-                hits[slot] = list(indexes)
+                hits[slot] = indexes
                 continue
             # Validators run only on candidate hits, and once per distinct value: their verdict is
             # cached per pattern (bounded), since the same values recur across batches and columns.
+            # The look-ups and the filtering run as C-level ``map``/``compress`` over the hits.
             cache = self._verdicts[slot]
             if len(cache) > VERDICT_CACHE_SIZE:
                 cache.clear()
-            kept = []
-            for i in indexes:
-                value = values[i]
-                verdict = cache.get(value)
-                if verdict is None:
-                    verdict = cache[value] = bool(check(value))
-                if verdict:
-                    kept.append(i)
-            hits[slot] = kept
+            verdicts = list(map(cache.get, map(values.__getitem__, indexes)))
+            if None in verdicts:
+                for k, verdict in enumerate(verdicts):
+                    if verdict is None:
+                        value = values[indexes[k]]
+                        verdict = cache.get(value)  # a repeat within this batch
+                        if verdict is None:
+                            verdict = cache[value] = bool(check(value))
+                        verdicts[k] = verdict
+            hits[slot] = list(compress(indexes, verdicts))
         if self._dictionary_indexes:
             lowered = [value.lower() for value in values]
             for slot in self._dictionary_indexes:
@@ -227,41 +229,46 @@ class PatternScanner:
                 )
         return hits
 
-    def _scan_hyperscan(self, values: Sequence[str]) -> dict[int, Iterable[int]]:
+    def _scan_hyperscan(self, values: Sequence[str]) -> dict[int, list[int]]:
         buffer = "\n".join(values).encode("utf-8", "replace")
-        ids: list[int] = []
-        ends: list[int] = []
-        add_id, add_end = ids.append, ends.append
-
-        def on_match(expression_id: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            add_id(expression_id)
-            add_end(end)
-
+        # One machine-int array of end offsets per expression; the match handler gets their
+        # ``append`` methods as its context, so a match costs one indexed C call and nothing is
+        # sorted later (Hyperscan reports matches in ascending end offset). The arrays convert to
+        # numpy without copying.
+        ends = [array("q") for _ in self._regex_indexes]
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:  # Hyperscan scratch space is per thread
             scratch = self._local.scratch = self._scratch.clone()
         assert self._database is not None
-        self._database.scan(buffer, match_event_handler=on_match, scratch=scratch)
-        if not ids:
-            return {}
-        newlines = np.flatnonzero(np.frombuffer(buffer, dtype=np.uint8) == 10)
-        lines = np.searchsorted(newlines, np.asarray(ends, dtype=np.int64), side="left")
-        expression_ids = np.asarray(ids, dtype=np.int64)
-        order = np.argsort(expression_ids, kind="stable")
-        expression_ids, lines = expression_ids[order], lines[order]
-        boundaries = np.flatnonzero(np.diff(expression_ids)) + 1
-        result: dict[int, Iterable[int]] = {}
-        for group_ids, group_lines in zip(
-            np.split(expression_ids, boundaries), np.split(lines, boundaries), strict=True
-        ):
-            result[self._regex_indexes[int(group_ids[0])]] = group_lines.tolist()
+        self._database.scan(
+            buffer,
+            match_event_handler=_record_match,
+            context=[found.append for found in ends],
+            scratch=scratch,
+        )
+        line_of = None
+        result: dict[int, list[int]] = {}
+        for expression_id, found in enumerate(ends):
+            if not found:
+                continue
+            if line_of is None:
+                # line_of[offset] = number of newlines before ``offset``: the index of the value a
+                # match ending at ``offset`` (on its newline, or at the end of the buffer) belongs to.
+                line_of = np.zeros(len(buffer) + 1, dtype=np.int32)
+                np.cumsum(np.frombuffer(buffer, dtype=np.uint8) == 10, out=line_of[1:])
+            result[self._regex_indexes[expression_id]] = line_of[np.frombuffer(found, dtype=np.int64)].tolist()
         return result
 
-    def _scan_python(self, values: Sequence[str]) -> dict[int, Iterable[int]]:
-        result: dict[int, Iterable[int]] = {}
+    def _scan_python(self, values: Sequence[str]) -> dict[int, list[int]]:
+        result: dict[int, list[int]] = {}
         for slot, compiled in self._python:
             fullmatch = compiled.fullmatch
             found = [i for i, value in enumerate(values) if fullmatch(value)]
             if found:
                 result[slot] = found
         return result
+
+
+def _record_match(expression_id: int, _start: int, end: int, _flags: int, appenders: list) -> None:
+    """Hyperscan match handler: append the match's end offset to its expression's array."""
+    appenders[expression_id](end)
