@@ -4,6 +4,10 @@ and clearance.
 
 Query syntax: words are ANDed and match as prefixes (``cust emai`` finds ``customers.email``);
 ``a OR b``; ``-word`` excludes. Punctuation splits words (``customer_email`` = ``customer email``).
+
+Work is bounded for large catalogs: at most WINDOW candidates are ranked, paged and counted (every
+match when fewer match; otherwise name/tag/term matches first and ``capped`` is set), and prefix
+words are expanded to whole lexemes (docs/catalog.md, "Bounded work").
 """
 
 from __future__ import annotations
@@ -181,9 +185,11 @@ def search(uow: UnitOfWork, access: Access, query: SearchQuery) -> SearchResults
     want_facets = query.facets and key is None
     facet_cols = "a.type, a.sensitivity, a.classification_ids, a.tags, a.data_source_id"
     if text is not None:
-        # The candidate window, ranked, paged and counted in one statement: matches in the name,
-        # tags or glossary terms (an index of their own) first; when fewer than WINDOW, every match
-        # (one more index scan) if at most WINDOW, else the others up to WINDOW in all.
+        # The candidate window, ranked, paged and counted in one statement. First up to WINDOW
+        # matches in the name, tags or glossary terms (an index of their own). If fewer, one more
+        # index scan takes up to WINDOW + 1 of all matches: at most WINDOW means every match is
+        # considered (exact); more means `capped`, and the window is the strong matches topped up
+        # with others.
         tsq = "%(tsq)s::tsquery"
         rank = f"ts_rank(a.search_vector, {tsq}, 1)"  # 1: shorter documents first
         cols = facet_cols.replace("a.", "")
