@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 
-import function_app
 from activities import compliance as activities
 from core.compliance import monitoring
 
@@ -51,8 +50,8 @@ def _setup(client, make_token):
     return admin, ws_id, table.json()["asset"]["children"][0]["id"]
 
 
-def test_the_sweep_and_event_consumer_are_registered(client):
-    names = {f.get_function_name() for f in function_app.app._devhost_functions}
+def test_the_sweep_and_event_consumer_are_registered(loaded_app):
+    names = {f.get_function_name() for f in loaded_app.functions}
     assert {
         "compliance_sweep_timer",
         "compliance_sweep_orchestrator",
