@@ -4,10 +4,14 @@ fresh database cloned from it for each test module (CREATE DATABASE ... TEMPLATE
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import tempfile
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -87,3 +91,53 @@ def app_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Azurite's well-known development account key (public; only the emulator accepts it).
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+@dataclass(frozen=True)
+class Azurite:
+    url: str
+    connection_string: str
+
+
+@pytest.fixture(scope="module")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    """The real storage emulator (blob service) from package.json's node_modules, on a free port."""
+    from azure.storage.blob import BlobServiceClient
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    process = subprocess.Popen(
+        [
+            "node",
+            str(PROJECT_ROOT / "node_modules" / "azurite" / "dist" / "src" / "blob" / "main.js"),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--location",
+            str(tmp_path_factory.mktemp("azurite")),
+            "--silent",
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/devstoreaccount1"
+    emulator = Azurite(
+        url, f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint={url};"
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            BlobServiceClient.from_connection_string(emulator.connection_string, retry_total=0).get_service_properties()
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.2)
+    yield emulator
+    process.terminate()
+    process.wait(timeout=10)

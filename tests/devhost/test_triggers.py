@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -19,51 +18,6 @@ from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import devhost_env, start_devhost
 
 APP = Path(__file__).resolve().parent / "apps" / "triggers_app"
-AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def azurite(tmp_path_factory):
-    """The real storage emulator, from package.json's node_modules."""
-    location = tmp_path_factory.mktemp("azurite")
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            "node",
-            str(PROJECT_ROOT / "node_modules" / "azurite" / "dist" / "src" / "blob" / "main.js"),
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            str(port),
-            "--location",
-            str(location),
-            "--silent",
-            "--skipApiVersionCheck",
-            "--disableTelemetry",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    connection = (
-        f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};"
-        f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            BlobServiceClient.from_connection_string(connection).get_service_properties()
-            break
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(0.2)
-    yield connection
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +28,9 @@ def records(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def env(database_url, tmp_path_factory, azurite, records):
     values = devhost_env(database_url, tmp_path_factory.mktemp("triggers-data"))
-    values.update(FIXTURE_RECORD_DIR=str(records), FIXTURE_STORAGE=azurite, ServiceBusConnection="local")
+    values.update(
+        FIXTURE_RECORD_DIR=str(records), FIXTURE_STORAGE=azurite.connection_string, ServiceBusConnection="local"
+    )
     return values
 
 
@@ -170,7 +126,7 @@ def test_each_topic_subscription_gets_every_message(host, records):
 
 
 def test_blob_fires_once_per_new_or_changed_blob_and_survives_restart(host, records, azurite, env, tmp_path):
-    container = BlobServiceClient.from_connection_string(azurite).get_container_client("landing")
+    container = BlobServiceClient.from_connection_string(azurite.connection_string).get_container_client("landing")
     if not container.exists():
         container.create_container()
     container.upload_blob("in/a.csv", b"id,name\n1,x\n", metadata={"source": "test"})
@@ -195,7 +151,7 @@ def test_blob_fires_once_per_new_or_changed_blob_and_survives_restart(host, reco
 
 
 def test_a_failing_blob_is_poisoned_after_five_attempts(host, records, azurite, env):
-    container = BlobServiceClient.from_connection_string(azurite).get_container_client("landing")
+    container = BlobServiceClient.from_connection_string(azurite.connection_string).get_container_client("landing")
     if not container.exists():
         container.create_container()
     container.upload_blob("bad.csv", b"broken")

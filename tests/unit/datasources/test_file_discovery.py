@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,9 +13,7 @@ from openpyxl import Workbook
 from core.datasources.model import AzureBlobConnection, LocalFolderConnection
 from core.discovery import connectors
 from core.discovery.blob import BlobFileSystem, BlobRangeReader
-from tests.conftest import PROJECT_ROOT
-
-AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+from tests.conftest import AZURITE_KEY
 
 
 def build_tree(root: Path) -> None:
@@ -140,56 +135,11 @@ def test_xlsx_and_json_tables(local):
 
 
 # -- Azure Blob through Azurite ------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def azurite(tmp_path_factory):
-    from azure.storage.blob import BlobServiceClient
-
-    location = tmp_path_factory.mktemp("azurite")
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            "node",
-            str(PROJECT_ROOT / "node_modules" / "azurite" / "dist" / "src" / "blob" / "main.js"),
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            str(port),
-            "--location",
-            str(location),
-            "--silent",
-            "--skipApiVersionCheck",
-            "--disableTelemetry",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/devstoreaccount1"
-    connection_string = (
-        f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint={url};"
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            BlobServiceClient.from_connection_string(connection_string, retry_total=0).get_service_properties()
-            break
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(0.2)
-    yield url, connection_string
-    process.terminate()
-    process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def container(azurite, tree):
     from azure.storage.blob import BlobServiceClient
 
-    url, connection_string = azurite
+    url, connection_string = azurite.url, azurite.connection_string
     client = BlobServiceClient.from_connection_string(connection_string).create_container("lake")
     for path in sorted(tree.rglob("*")):
         if path.is_file():
