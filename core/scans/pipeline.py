@@ -16,7 +16,7 @@ from core.classification.rule_sets import RuleSetDocument, template_rule_set
 from core.classification.shared import get_engine
 from core.datasources import service as datasources
 from core.discovery import connectors
-from core.discovery.model import DiscoveredAsset
+from core.discovery.model import AssetProfile, DiscoveredAsset
 from core.errors import DomainError, NotFound
 from core.scans import service
 
@@ -98,6 +98,22 @@ def _table(
     )
 
 
+def _profile_summary(profile: AssetProfile, columns: dict[str, Any]) -> dict[str, Any]:
+    """The column statistics kept in the catalog: no extremes for a column the classifier flagged
+    (a numeric card number's min/max would be raw sensitive values)."""
+    summary: dict[str, Any] = {"rows_sampled": profile.rows_sampled, "columns": {}}
+    for column in profile.columns:
+        flagged = column.name in columns and bool(columns[column.name].classifications)
+        summary["columns"][column.name] = {
+            "null_pct": column.null_pct,
+            "distinct_estimate": column.distinct_estimate,
+            "avg_length": column.avg_length,
+            "shapes": [shape.model_dump(mode="json") for shape in column.shapes[:3]],
+            **({} if flagged else {"min": column.min, "max": column.max}),
+        }
+    return summary
+
+
 def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, int]:
     """Scan one batch of assets; a failing asset is recorded as failed and the batch goes on."""
     row = _scan(uow, scan_id)
@@ -120,12 +136,12 @@ def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, i
         try:
             asset = DiscoveredAsset.model_validate(current["descriptor"])
             sample = connectors.sample(source.connection, credentials, asset, rows=SAMPLE_ROWS)
-            connectors.profile(sample, asset)
+            profile = connectors.profile(sample, asset)
             result = engine.classify_table(sample.as_mapping(), rule_set)
             columns = {c.column: c for c in result.columns}
-            upserted = catalog_assets.upsert_discovered(
-                uow, catalog_access, row["workspace_id"], _table(asset, scan_id, columns, rule_set), commit=False
-            )
+            table = _table(asset, scan_id, columns, rule_set)
+            table.properties["profile"] = _profile_summary(profile, columns)
+            upserted = catalog_assets.upsert_discovered(uow, catalog_access, row["workspace_id"], table, commit=False)
             found = {column: [c.id for c in r.classifications] for column, r in columns.items() if r.classifications}
             if found:
                 uow.outbox.add(

@@ -82,6 +82,10 @@ def test_a_scan_classifies_the_source_and_fills_the_catalog(client, admin, sourc
 
     found = client.request("GET", "/api/v1/catalog/search?q=customers", token=admin).json()
     assert any(item["name"].endswith("customers") for item in found["items"])
+    payments = client.request("GET", f"/api/v1/catalog/assets/{assets['payments']['catalog_asset_id']}", token=admin)
+    profile = payments.json()["properties"]["profile"]["columns"]
+    assert profile["amount"]["null_pct"] == 0 and profile["amount"]["max"] is not None  # profiled
+    assert "min" not in profile["card_number"] and "max" not in profile["card_number"]  # no raw extremes
 
 
 def test_a_second_scan_is_incremental_and_diffs_against_the_first(client, admin, source, pg_server):
