@@ -40,12 +40,23 @@ class CompiledCondition:
     sql: str
     params: dict[str, Any] = field(default_factory=dict)
     collections: set[str] = field(default_factory=set)
+    joins: list[str] = field(default_factory=list)  # LEFT JOINs onto ``a`` that ``sql`` refers to
 
 
 class _Compiler:
-    def __init__(self) -> None:
+    """``set_based`` (the default) compiles each collection condition to one aggregate over the
+    workspace's elements, computed once per query and joined to the assets (``LEFT JOIN (SELECT
+    asset_id, count(*) AS n ... GROUP BY asset_id) cN ON cN.asset_id = a.id``, then ``cN.n IS NOT
+    NULL`` for exists and ``COALESCE(cN.n, 0) op value`` for count); ``set_based=False`` keeps the per-asset
+    correlated subquery (same results, one probe per asset) for comparison in tests. A collection whose
+    ``where`` tests asset facts (``a``/``w``) is always compiled correlated."""
+
+    def __init__(self, set_based: bool = True) -> None:
         self.params: dict[str, Any] = {}
         self.collections: set[str] = set()
+        self.set_based = set_based
+        self.joins: list[str] = []  # the per-policy aggregates the predicate refers to (``cN``)
+        self._asset_refs = 0  # asset facts compared inside a collection's where
 
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -60,7 +71,12 @@ class _Compiler:
         if isinstance(node, NotOf):
             return f"(NOT {self.node(node.not_, path + '.not', element)})"
         if isinstance(node, Exists):
-            return f"EXISTS ({self.collection(node.exists.collection, node.exists.where, path + '.exists', element)})"
+            found, predicate, correlated = self.collection(
+                node.exists.collection, node.exists.where, path + ".exists", element
+            )
+            if correlated:
+                return f"EXISTS (SELECT 1 FROM ({found.source}) e WHERE {predicate})"
+            return f"({self.counted(found, predicate)}.n IS NOT NULL)"
         if isinstance(node, Count):
             if node.op not in COUNT_OPS:
                 raise PolicyError(
@@ -68,12 +84,29 @@ class _Compiler:
                     code="invalid_operator",
                     details=[{"field": path + ".op"}],
                 )
-            inner = self.collection(node.count.collection, node.count.where, path + ".count", element, count=True)
-            return f"(({inner}) {_SQL_OPS[node.op]} {self.param(node.value)})"
+            found, predicate, correlated = self.collection(
+                node.count.collection, node.count.where, path + ".count", element
+            )
+            op, value = _SQL_OPS[node.op], self.param(node.value)
+            if correlated:
+                return f"(((SELECT count(*) FROM ({found.source}) e WHERE {predicate})) {op} {value})"
+            return f"(COALESCE({self.counted(found, predicate)}.n, 0) {op} {value})"
         assert isinstance(node, Compare)
         return self.compare(node, path, element)
 
-    def collection(self, name: str, where: Any, path: str, element: F.Collection | None, count: bool = False) -> str:
+    def counted(self, found: F.Collection, predicate: str) -> str:
+        """The alias of a join giving, per asset with any, how many elements match (``n``)."""
+        alias = f"c{len(self.joins)}"
+        self.joins.append(
+            f"LEFT JOIN (SELECT e.asset_id, count(*) AS n FROM ({found.set_source}) e WHERE {predicate}"
+            f" GROUP BY e.asset_id) {alias} ON {alias}.asset_id = a.id"
+        )
+        return alias
+
+    def collection(
+        self, name: str, where: Any, path: str, element: F.Collection | None
+    ) -> tuple[F.Collection, str, bool]:
+        """(collection, predicate over ``e``, whether it must be evaluated correlated to ``a``)."""
         if element is not None:
             raise PolicyError(
                 f"{path}: collections cannot be nested inside a collection's where", details=[{"field": path}]
@@ -86,12 +119,17 @@ class _Compiler:
                 details=[{"field": path + ".collection"}],
             )
         self.collections.add(name)
+        before = self._asset_refs
         predicate = self.node(where, path + ".where", found) if where is not None else "true"
-        head = "count(*)" if count else "1"
-        return f"SELECT {head} FROM ({found.source}) e WHERE {predicate}"
+        correlated = not self.set_based or not found.set_source or self._asset_refs != before
+        return found, predicate, correlated
 
     def compare(self, node: Compare, path: str, element: F.Collection | None) -> str:
-        fact = (element.fields.get(node.fact) if element else None) or F.ASSET_FACTS.get(node.fact)
+        fact = element.fields.get(node.fact) if element else None
+        if fact is None:
+            fact = F.ASSET_FACTS.get(node.fact)
+            if fact is not None and element is not None:
+                self._asset_refs += 1
         if fact is None:
             known = sorted(F.ASSET_FACTS) + (sorted(element.fields) if element else [])
             raise PolicyError(
@@ -170,11 +208,14 @@ class _Compiler:
         return value
 
 
-def compile_condition(condition: Condition) -> CompiledCondition:
-    """The SQL predicate of ``condition`` (raises ``PolicyError`` on anything it cannot evaluate)."""
-    compiler = _Compiler()
+def compile_condition(condition: Condition, set_based: bool = True) -> CompiledCondition:
+    """The SQL predicate of ``condition`` (raises ``PolicyError`` on anything it cannot evaluate).
+
+    ``set_based=False`` compiles collections as per-asset correlated subqueries (the reference
+    semantics the set-based form is tested against)."""
+    compiler = _Compiler(set_based)
     sql = compiler.node(condition, "condition", None)
-    return CompiledCondition(sql, compiler.params, compiler.collections)
+    return CompiledCondition(sql, compiler.params, compiler.collections, compiler.joins)
 
 
 @lru_cache(maxsize=1)
@@ -206,8 +247,10 @@ def scope_sql(asset_types: Sequence[str]) -> tuple[str, dict[str, Any]]:
 def violation_query(compiled: CompiledCondition, asset_types: Sequence[str]) -> tuple[str, dict[str, Any]]:
     """``SELECT a.id`` of every violating asset (params: workspace_id, asset_ids or None, context)."""
     where, params = scope_sql(asset_types)
+    joins = "".join(f" {j}" for j in compiled.joins)
     sql = (
-        f"SELECT a.id FROM catalog_assets a JOIN workspaces w ON w.id = a.workspace_id WHERE {where} AND {compiled.sql}"
+        f"SELECT a.id FROM catalog_assets a JOIN workspaces w ON w.id = a.workspace_id{joins}"
+        f" WHERE {where} AND {compiled.sql}"
     )
     return sql, {**params, **compiled.params}
 

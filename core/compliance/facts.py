@@ -128,6 +128,9 @@ class Collection:
     source: str  # SQL yielding one row per element, correlated to ``a``
     fields: dict[str, Fact] = field(default_factory=dict)
     description: str = ""
+    # The same elements for every asset of the workspace at once (``%(workspace_id)s``), one row per
+    # element with its asset in ``asset_id`` (never NULL): what the engine compiles set-based against.
+    set_source: str = ""
 
 
 _STATUSES = frozenset({"suggested", "accepted", "rejected"})
@@ -171,6 +174,12 @@ CLASSIFICATIONS = Collection(
         "confidence": Fact("confidence", Kind.NUMBER, "e.confidence", "0..1"),
     },
     "the asset's classifications and (for a table) its columns'",
+    """SELECT c.asset_id, c.classification_id AS id, c.status, c.sensitivity, c.source, c.confidence
+         FROM catalog_classifications c WHERE c.workspace_id = %(workspace_id)s
+       UNION ALL
+       SELECT ch.parent_id, c.classification_id, c.status, c.sensitivity, c.source, c.confidence
+         FROM catalog_assets ch JOIN catalog_classifications c ON c.asset_id = ch.id
+        WHERE ch.workspace_id = %(workspace_id)s AND ch.parent_id IS NOT NULL AND ch.removed_at IS NULL""",
 )
 OWNERS = Collection(
     "owners",
@@ -188,6 +197,12 @@ OWNERS = Collection(
         ),
     },
     "owners, stewards and experts of the asset (a column inherits its table's)",
+    """SELECT o.asset_id, o.principal_id, o.principal_type, o.role
+         FROM catalog_owners o WHERE o.workspace_id = %(workspace_id)s
+       UNION ALL
+       SELECT ch.id, o.principal_id, o.principal_type, o.role
+         FROM catalog_assets ch JOIN catalog_owners o ON o.asset_id = ch.parent_id
+        WHERE ch.workspace_id = %(workspace_id)s AND ch.type = 'column'""",
 )
 READERS = Collection(
     "readers",
@@ -216,6 +231,20 @@ READERS = Collection(
     },
     "stored role assignments (workspace or global) that can read the asset: the role grants catalog:read"
     " and its clearance, if any, covers the asset's sensitivity",
+    f"""SELECT x.id AS asset_id, r.principal_id, r.principal_type, r.role,
+              r.conditions->>'clearance' AS clearance,
+              CASE WHEN r.workspace_id IS NULL THEN 'global' ELSE 'workspace' END AS scope
+         FROM (SELECT a.id, a.workspace_id, GREATEST(a.sensitivity_rank, m.rank) AS rank
+                 FROM catalog_assets a
+                 LEFT JOIN (SELECT ch.parent_id, max(ch.sensitivity_rank) AS rank FROM catalog_assets ch
+                             WHERE ch.workspace_id = %(workspace_id)s AND ch.removed_at IS NULL
+                               AND ch.parent_id IS NOT NULL
+                             GROUP BY ch.parent_id) m ON m.parent_id = a.id
+                WHERE a.workspace_id = %(workspace_id)s) x
+         JOIN role_assignments r ON (r.workspace_id = x.workspace_id OR r.workspace_id IS NULL)
+        WHERE lower(r.role) = ANY(%(reader_roles)s)
+          AND (r.conditions->>'clearance' IS NULL
+               OR {rank_sql("r.conditions->>'clearance'")} >= COALESCE(x.rank, 0))""",
 )
 SCHEMA_CHANGES = Collection(
     "schema_changes",
@@ -240,6 +269,10 @@ SCHEMA_CHANGES = Collection(
         ),
     },
     "schema changes recorded on the asset, each with whether the audit trail has evidence of it",
+    """SELECT s.asset_id, s.change, s.column_name, s.scan_id,
+              EXISTS (SELECT 1 FROM audit_records r WHERE r.chain = s.workspace_id::text AND r.outcome = 'success'
+                        AND r.target IN ('scans/' || s.scan_id, 'catalog/assets/' || s.asset_id::text)) AS audited
+         FROM catalog_schema_changes s WHERE s.workspace_id = %(workspace_id)s""",
 )
 COLLECTIONS: dict[str, Collection] = {c.name: c for c in (CLASSIFICATIONS, OWNERS, READERS, SCHEMA_CHANGES)}
 
