@@ -218,6 +218,19 @@ def framework_report(ctx: RequestContext, workspace_id: UUID, framework: str, qu
     return Response(body, content_type=content_type)
 
 
+class WorkspaceReportQuery(ReportQuery):
+    workspace_id: UUID
+
+
+@api.get("v1/compliance/reports/{framework}", permission="compliance:read")
+def framework_report_by_query(ctx: RequestContext, framework: str, query: WorkspaceReportQuery) -> Response:
+    """The same report with the workspace in the query (`?workspace_id=…&format=json|csv|html`)."""
+    body, content_type = reports.render(
+        reports.report(ctx.uow, ctx.access, query.workspace_id, framework), query.format
+    )
+    return Response(body, content_type=content_type)
+
+
 @api.get("v1/workspaces/{workspace_id}/compliance/summary", permission="compliance:read")
 def compliance_summary(ctx: RequestContext, workspace_id: UUID) -> reports.WorkspaceSummary:
     """Risk score, open violations by severity, overdue count and pass/fail per framework."""

@@ -240,6 +240,19 @@ def test_reports_in_json_csv_and_html(client, admin, ws):
     assert summary["open_violations"] >= 1
 
 
+def test_the_report_is_also_served_with_the_workspace_in_the_query(client, admin, ws):
+    client.request("POST", f"/api/v1/workspaces/{ws['id']}/compliance/evaluate", token=admin)
+    scoped = client.request("GET", f"/api/v1/workspaces/{ws['id']}/compliance/reports/pci_dss", token=admin).json()
+    queried = client.request("GET", f"/api/v1/compliance/reports/pci_dss?workspace_id={ws['id']}", token=admin)
+    assert queried.status == 200
+    assert [c["id"] for c in queried.json()["controls"]] == [c["id"] for c in scoped["controls"]]
+    csv_reply = client.request(
+        "GET", f"/api/v1/compliance/reports/pci_dss?workspace_id={ws['id']}&format=csv", token=admin
+    )
+    assert csv_reply.header("content-type").startswith("text/csv")
+    assert client.request("GET", "/api/v1/compliance/reports/pci_dss", token=admin).status == 422  # workspace_id needed
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
