@@ -15,7 +15,7 @@ from uuid import UUID
 from core.auth.access import resolve_access
 from core.auth.model import Elevation, ElevationCreate, ElevationDecision, ElevationQuery, ElevationStatus
 from core.auth.policy import Access
-from core.auth.service import canonical_role, require_existing_workspace, require_grantable
+from core.auth.service import canonical_role, grants_changed, require_existing_workspace, require_grantable
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.pagination import Page, decode_time_cursor, encode_time_cursor
 
@@ -107,6 +107,17 @@ def decide_elevation(
     expires_at = now + timedelta(minutes=elevation.duration_minutes) if approve else None
     status = ElevationStatus.APPROVED if approve else ElevationStatus.DENIED
     uow.authz.decide_elevation(elevation_id, status, access.principal.subject, now, decision.reason, expires_at)
+    if approve:
+        grants_changed(
+            uow,
+            "elevation.approved",
+            elevation.workspace_id,
+            f"elevations/{elevation_id}",
+            elevation_id=str(elevation_id),
+            principal_id=elevation.principal_id,
+            role=elevation.role,
+            expires_at=expires_at.isoformat() if expires_at else None,
+        )
     uow.audit_note.workspace_id = elevation.workspace_id
     uow.audit_note.target = f"elevations/{elevation_id}"
     uow.audit_note.change = {"status": status.value, "expires_at": expires_at.isoformat() if expires_at else None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from core.auth.access import principal_grants, resolve_access
@@ -111,6 +111,7 @@ def create_role(uow: UnitOfWork, access: Access, command: RoleCreate) -> Role:
     uow.authz.add_role(
         command.name, command.description, sorted(definition.permissions), list(definition.inherits), _who(access)
     )
+    grants_changed(uow, "role.created", None, f"roles/{command.name}", role=command.name)
     uow.audit_note.target = f"roles/{command.name}"
     uow.commit()
     return get_role(uow, access, command.name)
@@ -132,6 +133,7 @@ def update_role(uow: UnitOfWork, access: Access, name: str, command: RoleUpdate)
     canonical = _custom_role_name(uow, name)
     definition = _validated(uow.authz.role_catalog(), canonical, command.permissions, command.inherits)
     uow.authz.update_role(canonical, command.description, sorted(definition.permissions), list(definition.inherits))
+    grants_changed(uow, "role.updated", None, f"roles/{canonical}", role=canonical)
     uow.audit_note.target = f"roles/{canonical}"
     uow.commit()
     return get_role(uow, access, canonical)
@@ -148,6 +150,7 @@ def delete_role(uow: UnitOfWork, access: Access, name: str) -> None:
     if usage:
         raise Conflict(f"role {canonical} is still in use", code="role_in_use", details={"usage": usage})
     uow.authz.delete_role(canonical)
+    grants_changed(uow, "role.deleted", None, f"roles/{canonical}", role=canonical)
     uow.audit_note.target = f"roles/{canonical}"
     uow.commit()
 
@@ -155,6 +158,14 @@ def delete_role(uow: UnitOfWork, access: Access, name: str) -> None:
 # -- assignments ------------------------------------------------------------------------------
 def _who(access: Access) -> str:
     return access.principal.subject
+
+
+def grants_changed(uow: UnitOfWork, change: str, workspace_id: UUID | None, subject: str, **data: Any) -> None:
+    """Tell the platform that who-may-do-what changed (``datawave.authz.<change>``), in the same
+    transaction as the change. Consumers such as compliance re-evaluate the workspace it names, or
+    every workspace when ``workspace_id`` is None (global grants and role definitions)."""
+    payload = {"workspace_id": str(workspace_id) if workspace_id else None, **data}
+    uow.outbox.add(f"datawave.authz.{change}", workspace_id=workspace_id, subject=subject, data=payload)
 
 
 def require_existing_workspace(uow: UnitOfWork, access: Access, workspace_id: UUID) -> None:
@@ -216,10 +227,24 @@ def create_assignment(uow: UnitOfWork, access: Access, command: AssignmentCreate
         created_at=datetime.now(UTC),
     )
     uow.authz.add_assignment(assignment)
+    _assignment_changed(uow, "assignment.created", assignment)
     uow.audit_note.workspace_id = command.workspace_id
     uow.audit_note.target = f"assignments/{assignment.id}"
     uow.commit()
     return assignment
+
+
+def _assignment_changed(uow: UnitOfWork, change: str, assignment: Assignment) -> None:
+    grants_changed(
+        uow,
+        change,
+        assignment.workspace_id,
+        f"assignments/{assignment.id}",
+        assignment_id=str(assignment.id),
+        principal_id=assignment.principal_id,
+        principal_type=assignment.principal_type.value,
+        role=assignment.role,
+    )
 
 
 def get_assignment(uow: UnitOfWork, access: Access, assignment_id: UUID) -> Assignment:
@@ -232,6 +257,7 @@ def get_assignment(uow: UnitOfWork, access: Access, assignment_id: UUID) -> Assi
 def delete_assignment(uow: UnitOfWork, access: Access, assignment_id: UUID) -> None:
     assignment = get_assignment(uow, access, assignment_id)
     uow.authz.delete_assignment(assignment_id)
+    _assignment_changed(uow, "assignment.deleted", assignment)
     uow.audit_note.workspace_id = assignment.workspace_id
     uow.audit_note.target = f"assignments/{assignment_id}"
     uow.audit_note.change = {"removed": assignment.model_dump(mode="json")}
@@ -267,6 +293,7 @@ def set_app_role(uow: UnitOfWork, access: Access, app_role: str, command: AppRol
     access.require_global()
     role = canonical_role(uow, command.role)
     mapping = uow.authz.set_app_role(app_role, role, _who(access))
+    grants_changed(uow, "app_role.mapped", None, f"app-roles/{app_role}", app_role=app_role, role=role)
     uow.audit_note.target = f"app-roles/{app_role}"
     uow.commit()
     return mapping
@@ -276,6 +303,7 @@ def delete_app_role(uow: UnitOfWork, access: Access, app_role: str) -> None:
     access.require_global()
     if not uow.authz.delete_app_role(app_role):
         raise NotFound(f"no mapping for app role {app_role!r}", code="app_role_not_found")
+    grants_changed(uow, "app_role.unmapped", None, f"app-roles/{app_role}", app_role=app_role)
     uow.audit_note.target = f"app-roles/{app_role}"
     uow.commit()
 

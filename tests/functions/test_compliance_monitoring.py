@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
+
+import psycopg
 
 from activities import compliance as activities
 from core.compliance import monitoring
@@ -87,3 +90,52 @@ def test_unreadable_events_are_refused():
     except monitoring.InvalidEvent:
         return
     raise AssertionError("expected InvalidEvent")
+
+
+def _open_violations(client, token, ws, policy_ref):
+    reply = client.request(
+        "GET", f"/api/v1/workspaces/{ws}/compliance/violations?policy_ref={policy_ref}&open=true", token=token
+    )
+    assert reply.status == 200, reply.body
+    return reply.json()["items"]
+
+
+def _eventually(check, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def test_a_grant_change_reevaluates_the_workspace_through_the_event_bus(client, make_token, app_env):
+    """Assignment created -> datawave.authz.assignment.created in the outbox -> relay -> the compliance
+    consumer re-evaluates the workspace -> a violation opens; deleting the assignment resolves it."""
+    admin, ws, pan = _setup(client, make_token)
+    policy = "pci_dss/cardholder_data_readable_without_clearance"
+    activities.compliance_sweep_workspace(ws)
+    assert _open_violations(client, admin, ws, policy) == []  # only Admin reads it so far
+
+    granted = client.request(
+        "POST",
+        "/api/v1/authz/assignments",
+        token=admin,
+        json_body={"principal_id": "analyst-" + uuid.uuid4().hex[:6], "role": "Viewer", "workspace_id": ws},
+    )
+    assert granted.status == 201, granted.body
+    assignment = granted.json()
+    with psycopg.connect(app_env["DATAWAVE_POSTGRES_URL"]) as conn:
+        event = conn.execute(
+            "SELECT type, workspace_id::text, data FROM outbox_events WHERE subject = %s",
+            (f"assignments/{assignment['id']}",),
+        ).fetchone()
+    assert event[0] == "datawave.authz.assignment.created" and event[1] == ws
+    assert event[2]["role"] == "Viewer" and event[2]["principal_id"] == assignment["principal_id"]
+
+    opened = _eventually(lambda: _open_violations(client, admin, ws, policy))
+    assert len(opened) == 1 and opened[0]["asset_id"] != pan  # the table, not the column
+
+    revoked = client.request("DELETE", f"/api/v1/authz/assignments/{assignment['id']}", token=admin)
+    assert revoked.status == 204, revoked.body
+    assert _eventually(lambda: _open_violations(client, admin, ws, policy) == [])
