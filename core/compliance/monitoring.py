@@ -1,8 +1,8 @@
 """Continuous compliance: the sweep over every workspace and event-driven re-evaluation.
 
 Event consumer (CloudEvents from the ``datawave-events`` topic, subscription ``compliance``),
-idempotent by CloudEvent id (``compliance_consumed_events``, claimed in the same transaction as the
-re-evaluation, so a redelivered event changes nothing):
+idempotent by CloudEvent id (claimed in ``consumed_messages`` as consumer ``compliance``, in the same
+transaction as the re-evaluation, so a redelivered event changes nothing):
 
 | event type | re-evaluates |
 |---|---|
@@ -23,11 +23,13 @@ from uuid import UUID
 
 from core.compliance.evaluation import evaluate_workspace
 from core.db.unit_of_work import UnitOfWork
+from core.events.consumers import claim, record_result
 
 log = logging.getLogger(__name__)
 
 SWEEP_ACTOR = "compliance-sweep"
 EVENTS_ACTOR = "compliance-events"
+CONSUMER = "compliance"
 
 
 class InvalidEvent(ValueError):
@@ -68,7 +70,7 @@ def handle_event(body: bytes | str) -> dict[str, Any]:
     data = event.get("data") or {}
     workspace = event.get("workspaceid") or (data.get("workspace_id") if isinstance(data, dict) else None)
     with UnitOfWork() as uow:
-        if not uow.compliance.consume(event_id, event_type):
+        if claim(uow, CONSUMER, event_id) is not None:
             return {"event_id": event_id, "duplicate": True}
         result: dict[str, Any] = {"event_id": event_id, "type": event_type, "evaluated": []}
         targets: list[tuple[str, list[UUID] | None]] = []
@@ -83,6 +85,6 @@ def handle_event(body: bytes | str) -> dict[str, Any]:
         for ws, assets in targets:
             summary = evaluate_workspace(uow, UUID(ws), "event", asset_ids=assets, actor=EVENTS_ACTOR)
             result["evaluated"].append({"workspace_id": ws, "opened": summary.opened, "resolved": summary.resolved})
-        uow.compliance.set_consumed_result(event_id, result)
+        record_result(uow, CONSUMER, event_id, result)
         uow.commit()
     return result

@@ -226,18 +226,3 @@ class ComplianceRepository:
             " WHERE workspace_id = %s AND scope = %s AND scope_id = %s ORDER BY computed_at DESC LIMIT %s",
             (workspace_id, scope, scope_id, limit),
         ).fetchall()
-
-    # -- consumed events ------------------------------------------------------------------------
-    def consume(self, event_id: str, event_type: str) -> bool:
-        """Claim a CloudEvent id; False when it was handled before (redelivery)."""
-        row = self._conn.execute(
-            "INSERT INTO compliance_consumed_events (event_id, type) VALUES (%s, %s)"
-            " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-            (event_id, event_type),
-        ).fetchone()
-        return row is not None
-
-    def set_consumed_result(self, event_id: str, result: dict[str, Any]) -> None:
-        self._conn.execute(
-            "UPDATE compliance_consumed_events SET result = %s WHERE event_id = %s", (Jsonb(result), event_id)
-        )

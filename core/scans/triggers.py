@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from core.auth.service_identity import service_access
 from core.errors import Conflict, DomainError
-from core.events.consumers import PoisonMessage, already_consumed, mark_consumed
+from core.events.consumers import PoisonMessage, claim, record_result
 from core.scans import service
 from core.scans.model import Scan, ScanRequest
 
@@ -31,7 +31,7 @@ def scan_from_message(uow: UnitOfWork, message_id: str, body: bytes) -> Scan | N
     None when a redelivered message's scan is already under way. Raises ``PoisonMessage`` for a
     message that can never succeed; a busy source (409) raises ``Conflict`` so the message is retried.
     """
-    done = already_consumed(uow, SCAN_REQUESTS, message_id)
+    done = claim(uow, SCAN_REQUESTS, message_id)
     if done is not None:
         row = uow.scans.get_for_update(UUID(done["scan_id"]))
         uow.rollback()
@@ -47,7 +47,7 @@ def scan_from_message(uow: UnitOfWork, message_id: str, body: bytes) -> Scan | N
         raise
     except DomainError as exc:
         raise PoisonMessage(f"scan request refused: {exc.code}: {exc.message}") from None
-    mark_consumed(uow, SCAN_REQUESTS, message_id, {"scan_id": str(scan.id)})
+    record_result(uow, SCAN_REQUESTS, message_id, {"scan_id": str(scan.id)})
     uow.commit()
     return scan
 
