@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -28,6 +29,15 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page.")
+
+
+def page_of(items: list[T], limit: int, cursor_of: Callable[[T], str]) -> tuple[list[T], str | None]:
+    """Trim rows fetched with ``LIMIT limit + 1`` to one page, with the cursor of the next page
+    (``cursor_of(last item)``) or None when the extra row did not come back (the last page)."""
+    if len(items) <= limit:
+        return items, None
+    items = items[:limit]
+    return items, cursor_of(items[-1])
 
 
 def encode_cursor(key: list[Any]) -> str:

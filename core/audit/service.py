@@ -12,7 +12,7 @@ from core.audit.model import GLOBAL_CHAIN, AuditEntry, AuditQuery, AuditRecord, 
 from core.audit.store import AuditStore, PostgresAuditStore
 from core.auth.access import Access
 from core.errors import NotFound
-from core.pagination import Page, decode_time_cursor, encode_time_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from core.settings import AuditStoreKind, get_settings
 
 if TYPE_CHECKING:
@@ -84,10 +84,7 @@ def search(uow: UnitOfWork, access: Access, query: AuditQuery) -> Page[AuditReco
     chains = _chains(uow, access, query.workspace_id, query.scope == GLOBAL_CHAIN)
     after = decode_time_cursor(query.cursor)
     items = audit_store(uow).search(chains, query, after, query.limit + 1)
-    next_cursor = None
-    if len(items) > query.limit:
-        items = items[: query.limit]
-        next_cursor = encode_time_cursor(items[-1].recorded_at, items[-1].id)
+    items, next_cursor = page_of(items, query.limit, lambda r: encode_time_cursor(r.recorded_at, r.id))
     return Page[AuditRecord](items=items, next_cursor=next_cursor)
 
 

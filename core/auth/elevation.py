@@ -17,7 +17,7 @@ from core.auth.model import Elevation, ElevationCreate, ElevationDecision, Eleva
 from core.auth.policy import Access
 from core.auth.service import canonical_role, grants_changed, require_existing_workspace, require_grantable
 from core.errors import Conflict, NotFound, PermissionDenied
-from core.pagination import Page, decode_time_cursor, encode_time_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 
 if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
@@ -79,10 +79,7 @@ def list_elevations(uow: UnitOfWork, access: Access, query: ElevationQuery) -> P
         after=after,
         limit=query.limit + 1,
     )
-    next_cursor = None
-    if len(items) > query.limit:
-        items = items[: query.limit]
-        next_cursor = encode_time_cursor(items[-1].requested_at, items[-1].id)
+    items, next_cursor = page_of(items, query.limit, lambda e: encode_time_cursor(e.requested_at, e.id))
     return Page[Elevation](items=items, next_cursor=next_cursor)
 
 

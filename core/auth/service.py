@@ -27,7 +27,7 @@ from core.auth.policy import Access, Grant, decide
 from core.auth.principal import Principal
 from core.auth.roles import BUILTIN_ROLES, KNOWN_PERMISSIONS, PERMISSIONS, WILDCARD
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.pagination import Page, decode_time_cursor, encode_time_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 
 if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
@@ -276,10 +276,7 @@ def list_assignments(uow: UnitOfWork, access: Access, query: AssignmentQuery) ->
         after=after,
         limit=query.limit + 1,
     )
-    next_cursor = None
-    if len(items) > query.limit:
-        items = items[: query.limit]
-        next_cursor = encode_time_cursor(items[-1].created_at, items[-1].id)
+    items, next_cursor = page_of(items, query.limit, lambda a: encode_time_cursor(a.created_at, a.id))
     return Page[Assignment](items=items, next_cursor=next_cursor)
 
 

@@ -13,7 +13,7 @@ from core.auth.access import Access
 from core.catalog import assets
 from core.catalog.model import Owner, TermStatus
 from core.errors import InvalidInput, NotFound
-from core.pagination import Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_cursor, encode_cursor, page_of
 
 if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
@@ -107,8 +107,8 @@ def list_terms(uow: UnitOfWork, access: Access, workspace_id: UUID, cursor: str 
     access.require_workspace(workspace_id)
     key = decode_cursor(cursor, 1)
     rows = uow.glossary.list(workspace_id, str(key[0]) if key else None, limit + 1)
-    next_cursor = encode_cursor([rows[limit - 1]["name"].lower()]) if len(rows) > limit else None
-    return Page[Term](items=[Term.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor)
+    rows, next_cursor = page_of(rows, limit, lambda r: encode_cursor([r["name"].lower()]))
+    return Page[Term](items=[Term.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 def link_term(uow: UnitOfWork, access: Access, asset_id: UUID, term_id: UUID, *, linked: bool = True) -> None:

@@ -29,7 +29,7 @@ from core.datasources.model import (
     Transition,
 )
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from core.pagination import Page, decode_time_cursor, encode_time_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from core.secrets import SecretStore, from_ref, secret_store, to_ref
 from core.settings import Environment, get_settings
 from core.workspaces.quotas import QuotaKind, ensure_within_quota
@@ -196,10 +196,7 @@ def list_sources(uow: UnitOfWork, access: Access, workspace_id: UUID, query: Dat
     _require_workspace(uow, access, workspace_id)
     after = decode_time_cursor(query.cursor)
     items = uow.datasources.list(access.scope, workspace_id, after, query.limit + 1, query.state, query.kind)
-    next_cursor = None
-    if len(items) > query.limit:
-        items = items[: query.limit]
-        next_cursor = encode_time_cursor(items[-1].created_at, items[-1].id)
+    items, next_cursor = page_of(items, query.limit, lambda d: encode_time_cursor(d.created_at, d.id))
     return Page[DataSource](items=items, next_cursor=next_cursor)
 
 

@@ -14,7 +14,7 @@ from core.auth.access import Access
 from core.classification.errors import ClassificationError
 from core.classification.rule_sets import RuleSetDocument, Template, builtin_templates, validate_rule_set
 from core.errors import Conflict, DomainError, NotFound
-from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_of
 from core.scanrules.model import (
     RuleSet,
     RuleSetCreate,
@@ -159,10 +159,7 @@ def list_rule_sets(uow: UnitOfWork, access: Access, workspace_id: UUID, query: R
             raise InvalidCursor("cursor is not one this API issued")
         after = key[0]
     items = uow.scan_rule_sets.list(access.scope, workspace_id, after, query.limit + 1, query.include_retired)
-    next_cursor = None
-    if len(items) > query.limit:
-        items = items[: query.limit]
-        next_cursor = encode_cursor([items[-1].id])
+    items, next_cursor = page_of(items, query.limit, lambda r: encode_cursor([r.id]))
     return Page[RuleSet](items=items, next_cursor=next_cursor)
 
 
@@ -178,10 +175,7 @@ def list_versions(
             raise InvalidCursor("cursor is not one this API issued")
         after = key[0]
     items = uow.scan_rule_sets.list_versions(access.scope, workspace_id, rule_set_id, after, limit + 1)
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = encode_cursor([items[-1].version])
+    items, next_cursor = page_of(items, limit, lambda v: encode_cursor([v.version]))
     return Page[RuleSetVersionSummary](items=items, next_cursor=next_cursor)
 
 

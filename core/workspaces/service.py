@@ -9,7 +9,7 @@ from uuid import UUID
 
 from core.auth.access import Access
 from core.errors import NotFound
-from core.pagination import Page, decode_time_cursor, encode_time_cursor
+from core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from core.workspaces.model import Workspace, WorkspaceCreate
 
 if TYPE_CHECKING:
@@ -50,8 +50,5 @@ def get_workspace(uow: UnitOfWork, access: Access, workspace_id: UUID) -> Worksp
 def list_workspaces(uow: UnitOfWork, access: Access, cursor: str | None, limit: int) -> Page[Workspace]:
     after = decode_time_cursor(cursor)
     items = uow.workspaces.list(access.scope, after, limit + 1)
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = encode_time_cursor(items[-1].created_at, items[-1].id)
+    items, next_cursor = page_of(items, limit, lambda w: encode_time_cursor(w.created_at, w.id))
     return Page[Workspace](items=items, next_cursor=next_cursor)
