@@ -42,6 +42,8 @@ VALUE_TEXT_CHARS = 24
 
 _RUNS = re.compile(r"(.)\1{2,}")
 _NUMERIC = re.compile(r"^[-+]?\d+([.,]\d+)?$")
+_DROP_DIGITS = str.maketrans("", "", "0123456789")  # the ASCII characters str.isdigit accepts
+_DROP_LETTERS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # and isalpha
 
 
 def value_shape(value: str) -> str:
@@ -86,8 +88,12 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
     lengths = [len(value) for value in values]
     text = "".join(values)
     size = max(len(text), 1)
-    digits = sum(char.isdigit() for char in text) / size
-    letters = sum(char.isalpha() for char in text) / size
+    if text.isascii():  # the same counts, without a Python call per character
+        digits = (len(text) - len(text.translate(_DROP_DIGITS))) / size
+        letters = (len(text) - len(text.translate(_DROP_LETTERS))) / size
+    else:
+        digits = sum(map(str.isdigit, text)) / size
+        letters = sum(map(str.isalpha, text)) / size
     spaces = text.count(" ") / size
     punctuation = 1.0 - digits - letters - spaces
     numeric = sum(1 for value in values if _NUMERIC.match(value)) / len(values)
@@ -114,9 +120,12 @@ class ColumnModel:
     """A loaded model: ``predict`` returns, per observation, a probability per label."""
 
     def __init__(self, artifact: Mapping[str, object], metadata: Mapping[str, object]) -> None:
-        self.name_vectorizer = artifact["name_vectorizer"]
-        self.value_vectorizer = artifact["value_vectorizer"]
-        self.shape_vectorizer = artifact["shape_vectorizer"]
+        from core.classification.char_ngrams import fast_tfidf
+
+        # The fitted vectorizers, counted with numpy (same features, several times faster).
+        self.name_vectorizer = fast_tfidf(artifact["name_vectorizer"])
+        self.value_vectorizer = fast_tfidf(artifact["value_vectorizer"])
+        self.shape_vectorizer = fast_tfidf(artifact["shape_vectorizer"])
         self.classifier = artifact["classifier"]
         self.classification_ids: list[str] = [str(cid) for cid in artifact["classification_ids"]]  # type: ignore[attr-defined]
         self.labels: list[str] = [str(label) for label in self.classifier.classes_]  # type: ignore[attr-defined]

@@ -229,19 +229,34 @@ class ClassificationEngine:
         self, columns: Mapping[str, Iterable[Any]], rule_set: RuleSetDocument | None = None
     ) -> TableResult:
         """Classify every column of a table (the model scores all columns in one batch)."""
+        return self.classify_tables([columns], rule_set)[0]
+
+    def classify_tables(
+        self, tables: Sequence[Mapping[str, Iterable[Any]]], rule_set: RuleSetDocument | None = None
+    ) -> list[TableResult]:
+        """Classify every column of several tables: the same results as ``classify_table`` per table,
+        with one model call for all their columns (a scan classifies a batch of tables at once)."""
         rules = self._rules(rule_set)
-        states = [self.observe(name, values) for name, values in columns.items()]
+        states = [[self.observe(name, values) for name, values in columns.items()] for columns in tables]
+        flat = [state for table in states for state in table]
         predictions: list[dict[str, float] | None]
-        if self.model is not None and states:
-            predictions = list(self.model.predict([state.observation for state in states]))
+        if self.model is not None and flat:
+            predictions = list(self.model.predict([state.observation for state in flat]))
         else:
-            predictions = [None] * len(states)
-        return TableResult(
-            columns=tuple(
-                self._decide(state, prediction, rules)
-                for state, prediction in zip(states, predictions, strict=True)
+            predictions = [None] * len(flat)
+        results = []
+        start = 0
+        for table in states:
+            chunk = predictions[start : start + len(table)]
+            start += len(table)
+            results.append(
+                TableResult(
+                    columns=tuple(
+                        self._decide(state, prediction, rules) for state, prediction in zip(table, chunk, strict=True)
+                    )
+                )
             )
-        )
+        return results
 
     # -- signals ------------------------------------------------------------------------------------
     def observe(self, name: str, values: Iterable[Any]) -> _ColumnState:

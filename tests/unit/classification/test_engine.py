@@ -176,3 +176,14 @@ def test_python_re_fallback_matches_hyperscan(catalog):
 def test_short_identifiers_are_masked_to_their_shape(engine):
     result = engine.classify_column("ssn", ["536-22-1234", "219-09-9998"])
     assert result.top.evidence.masked_examples == ("999-99-9999", "999-99-9999")
+
+
+def test_classify_tables_equals_classify_table_per_table(engine):
+    tables = [
+        {"email": ["a@example.com", "b@test.org"], "id": [1, 2]},
+        {},
+        {"phone": ["+44 20 7946 0958", "+49 30 1234567"], "city": ["London", "Berlin"], "notes": [None, ""]},
+    ]
+    batched = engine.classify_tables(tables)
+    assert batched == [engine.classify_table(table) for table in tables]
+    assert [len(result.columns) for result in batched] == [2, 0, 3]
