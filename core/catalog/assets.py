@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -12,6 +14,7 @@ from core.catalog.model import (
     Asset,
     AssetCreate,
     AssetPatch,
+    DiscoveredClassification,
     DiscoveredTable,
     SchemaChange,
     UpsertResult,
@@ -88,99 +91,236 @@ def create_asset(uow: UnitOfWork, access: Access, workspace_id: UUID, command: A
     return views.asset(uow, _reload(uow, row["id"]))
 
 
+@dataclass
+class Upserted:
+    """What ``upsert_discovered_many`` did to one table: its catalog row (as before this upsert's own
+    changes to it), whether it was created, and the schema changes it recorded."""
+
+    row: Row
+    created: bool
+    schema_changes: list[Row]
+
+
 def upsert_discovered(
     uow: UnitOfWork, access: Access, workspace_id: UUID, table: DiscoveredTable, *, commit: bool = True
 ) -> UpsertResult:
     """Record what a scan found in one table: same qualified name → same asset, columns added,
     removed (kept, marked removed) and retyped are written to the schema history, scan suggestions
     are refreshed while still suggested; a human decision is never overturned. Idempotent."""
+    (done,) = upsert_discovered_many(uow, access, workspace_id, [table], commit=commit)
+    return UpsertResult(
+        asset=views.asset(uow, _reload(uow, done.row["id"])),
+        created=done.created,
+        schema_changes=[SchemaChange.model_validate(c) for c in done.schema_changes],
+    )
+
+
+def upsert_discovered_many(
+    uow: UnitOfWork, access: Access, workspace_id: UUID, tables: Sequence[DiscoveredTable], *, commit: bool = True
+) -> list[Upserted]:
+    """``upsert_discovered`` for several tables with a fixed number of set-based statements (a scan
+    records a batch of tables at once); the same rows, schema history and events as upserting the
+    tables one after the other. Tables must have distinct qualified names. All or nothing: an error
+    in one table (a bad name, a type conflict) fails the call."""
     access.require_workspace(workspace_id)
     actor = access.principal.subject
-    qn = validate(table.type, normalise_namespace(table.namespace), table.name)
-    names = [c.name for c in table.columns]
-    if len(set(names)) != len(names):
-        raise InvalidInput("a column name appears twice", code="duplicate_column")
-    row, created = ensure_asset(uow, workspace_id, table.type, qn, actor)
-    fields: dict[str, Any] = {}
-    if table.description is not None and table.description != row["description"]:
-        fields["description"] = table.description
-    if table.properties and table.properties != row["properties"]:
-        fields["properties"] = {**row["properties"], **table.properties}
-    uow.catalog.update(row["id"], **fields)
+    names: list[QualifiedName] = []
+    for table in tables:
+        qn = validate(table.type, normalise_namespace(table.namespace), table.name)
+        columns = [c.name for c in table.columns]
+        if len(set(columns)) != len(columns):
+            raise InvalidInput("a column name appears twice", code="duplicate_column")
+        for column in columns:
+            validate("column", qn.namespace, f"{qn.name}#{column}")
+        names.append(qn)
+    if len({(qn.namespace, qn.name) for qn in names}) != len(names):
+        raise InvalidInput("a table appears twice", code="duplicate_asset")
 
-    existing = {c["name"]: c for c in uow.catalog.children(row["id"]) if c["type"] == "column"}
+    rows, created, new_by_table = _ensure_datasets(uow, workspace_id, tables, names, actor)
+    events: list[tuple[str, UUID | None, str | None, dict[str, Any]]] = []
+    dataset_updates: list[tuple[UUID, dict[str, Any] | None, str | None]] = []
+    for table, row in zip(tables, rows, strict=True):
+        properties = None
+        if table.properties and table.properties != row["properties"]:
+            properties = {**row["properties"], **table.properties}
+        description = table.description if table.description not in (None, row["description"]) else None
+        if properties is not None or description is not None:
+            dataset_updates.append((row["id"], properties, description))
+    uow.catalog.update_datasets(dataset_updates)
+
+    existing_by_table = uow.catalog.children_of([row["id"] for row in rows])
+    inserts: list[Row] = []
+    updates: list[Row] = []
+    removed: list[UUID] = []
     changes: list[Row] = []
-    touched = [row["id"]]
+    results: list[tuple[tuple[str, str], list[DiscoveredClassification]]] = []  # per column (namespace, name)
+    touched: list[UUID] = [r["id"] for new_rows in new_by_table for r in new_rows]
+    for table, qn, row, is_new in zip(tables, names, rows, created, strict=True):
+        existing = {c["name"]: c for c in existing_by_table.get(row["id"], []) if c["type"] == "column"}
 
-    def change(column: str, kind: str, old: str | None, new: str | None) -> None:
-        if not created:
-            changes.append(
-                uow.catalog.add_schema_change(workspace_id, row["id"], column, kind, old, new, table.scan_id)
-            )
+        def change(column: str, kind: str, old: str | None, new: str | None) -> None:
+            if not is_new:  # noqa: B023 - called within this iteration only
+                changes.append(_change(row["id"], column, kind, old, new, table.scan_id))  # noqa: B023
 
-    for ordinal, column in enumerate(table.columns):
-        cqn = QualifiedName(qn.namespace, f"{qn.name}#{column.name}")
-        validate("column", qn.namespace, cqn.name)
-        current = existing.pop(cqn.name, None)
-        if current is None:
-            current, _ = uow.catalog.ensure(
-                workspace_id,
-                "column",
-                qn.namespace,
-                cqn.name,
-                display_name=column.name,
-                parent_id=row["id"],
-                data_source_id=row["data_source_id"],
-                actor=actor,
-            )
-            uow.catalog.update(
-                current["id"], data_type=column.data_type, ordinal=ordinal, description=column.description or ""
-            )
-            change(column.name, "column_added", None, column.data_type)
-        else:
-            updates: dict[str, Any] = {}
-            if current["removed_at"] is not None:
-                updates["removed_at"] = None
+        touched.append(row["id"])
+        for ordinal, column in enumerate(table.columns):
+            name = f"{qn.name}#{column.name}"
+            current = existing.pop(name, None)
+            if current is None:
+                inserts.append(
+                    {
+                        "namespace": qn.namespace,
+                        "name": name,
+                        "display_name": column.name,
+                        "parent_id": row["id"],
+                        "data_source_id": row["data_source_id"],
+                        "data_type": column.data_type,
+                        "ordinal": ordinal,
+                        "description": column.description or "",
+                    }
+                )
                 change(column.name, "column_added", None, column.data_type)
-            elif column.data_type != current["data_type"]:
-                change(column.name, "type_changed", current["data_type"], column.data_type)
-            if column.data_type != current["data_type"]:
-                updates["data_type"] = column.data_type
-            if ordinal != current["ordinal"]:
-                updates["ordinal"] = ordinal
-            if column.description is not None and column.description != current["description"]:
-                updates["description"] = column.description
-            uow.catalog.update(current["id"], **updates)
-        for result in column.classifications:
-            uow.catalog.upsert_suggestion(workspace_id, current["id"], result, actor)
-        uow.catalog.drop_stale_suggestions(current["id"], [r.classification_id for r in column.classifications])
-        touched.append(current["id"])
-    for gone in existing.values():
-        if gone["type"] == "column" and gone["removed_at"] is None:
-            uow.catalog.update(gone["id"], removed_at=_now(uow))
-            change(gone["display_name"], "column_removed", gone["data_type"], None)
-            touched.append(gone["id"])
+            else:
+                revive = current["removed_at"] is not None
+                if revive:
+                    change(column.name, "column_added", None, column.data_type)
+                elif column.data_type != current["data_type"]:
+                    change(column.name, "type_changed", current["data_type"], column.data_type)
+                description = column.description if column.description != current["description"] else None
+                if (
+                    revive
+                    or column.data_type != current["data_type"]
+                    or ordinal != current["ordinal"]
+                    or description is not None
+                ):
+                    updates.append(
+                        {
+                            "id": current["id"],
+                            "revive": revive,
+                            "data_type": column.data_type,
+                            "ordinal": ordinal,
+                            "description": description,
+                        }
+                    )
+                touched.append(current["id"])
+            results.append(((qn.namespace, name), column.classifications))
+        for gone in existing.values():
+            if gone["removed_at"] is None:
+                removed.append(gone["id"])
+                change(gone["display_name"], "column_removed", gone["data_type"], None)
+                touched.append(gone["id"])
+
+    inserted = {(r["namespace"], r["name"]): r["id"] for r in uow.catalog.insert_columns(workspace_id, inserts, actor)}
+    touched.extend(inserted.values())
+    uow.catalog.update_columns(updates)
+    uow.catalog.mark_removed(removed)
+    column_ids: list[UUID] = []
+    written: list[tuple[UUID, Any]] = []
+    keep: list[tuple[UUID, str]] = []
+    ids_by_name = {(row["namespace"], c["name"]): c["id"] for row in rows for c in existing_by_table.get(row["id"], [])}
+    ids_by_name.update(inserted)
+    for key, found in results:
+        column_id = ids_by_name[key]
+        column_ids.append(column_id)
+        latest = {r.classification_id: r for r in found}  # a repeated id: the last one wins, as before
+        written.extend((column_id, r) for r in latest.values())
+        keep.extend((column_id, cid) for cid in latest)
+    uow.catalog.upsert_suggestions(workspace_id, written, actor)
+    uow.catalog.drop_stale_suggestions_of(column_ids, keep)
+    recorded = uow.catalog.add_schema_changes(workspace_id, changes)
     uow.catalog.refresh_search(touched)
-    _upserted_event(uow, workspace_id, row, created, scan_id=table.scan_id, columns=len(table.columns))
-    if changes:
-        uow.outbox.add(
-            "datawave.catalog.schema.changed",
-            workspace_id=workspace_id,
-            subject=f"assets/{row['id']}",
-            data={
-                "asset_id": str(row["id"]),
-                "scan_id": table.scan_id,
-                "changes": [{k: c[k] for k in ("column_name", "change", "old_type", "new_type")} for c in changes],
-            },
-        )
-    _note(uow, workspace_id, row["id"], {"qualified_name": str(qn), "scan_id": table.scan_id})
+
+    changes_by_table: dict[UUID, list[Row]] = {}
+    for c in recorded:
+        changes_by_table.setdefault(c["asset_id"], []).append(c)
+    out: list[Upserted] = []
+    for table, qn, row, is_new, new_rows in zip(tables, names, rows, created, new_by_table, strict=True):
+        events.extend(_created_event(workspace_id, r) for r in new_rows)
+        events.append(_upserted_data(workspace_id, row, is_new, scan_id=table.scan_id, columns=len(table.columns)))
+        table_changes = changes_by_table.get(row["id"], [])
+        if table_changes:
+            events.append(
+                (
+                    "datawave.catalog.schema.changed",
+                    workspace_id,
+                    f"assets/{row['id']}",
+                    {
+                        "asset_id": str(row["id"]),
+                        "scan_id": table.scan_id,
+                        "changes": [
+                            {k: c[k] for k in ("column_name", "change", "old_type", "new_type")} for c in table_changes
+                        ],
+                    },
+                )
+            )
+        _note(uow, workspace_id, row["id"], {"qualified_name": str(qn), "scan_id": table.scan_id})
+        out.append(Upserted(row=row, created=is_new, schema_changes=table_changes))
+    uow.outbox.add_many(events)
     if commit:
         uow.commit()
-    return UpsertResult(
-        asset=views.asset(uow, _reload(uow, row["id"])),
-        created=created,
-        schema_changes=[SchemaChange.model_validate(c) for c in changes],
-    )
+    return out
+
+
+def _change(asset_id: UUID, column: str, kind: str, old: str | None, new: str | None, scan_id: str | None) -> Row:
+    return {
+        "asset_id": asset_id,
+        "column_name": column,
+        "change": kind,
+        "old_type": old,
+        "new_type": new,
+        "scan_id": scan_id,
+    }
+
+
+def _ensure_datasets(
+    uow: UnitOfWork, workspace_id: UUID, tables: Sequence[DiscoveredTable], names: list[QualifiedName], actor: str
+) -> tuple[list[Row], list[bool], list[list[Row]]]:
+    """``ensure_asset`` for every table (and its parents) level by level: per table its row, whether
+    it was created, and the rows (parents first) its upsert created — a parent shared by several
+    tables counts for the first of them."""
+    chains = [[*parents(t.type, qn), (t.type, qn.name)] for t, qn in zip(tables, names, strict=True)]
+    resolved: dict[tuple[str, str], tuple[Row, bool]] = {}
+    first_of: dict[tuple[str, str], int] = {}
+    for level in range(max((len(c) for c in chains), default=0)):
+        wanted: dict[tuple[str, str], Row] = {}
+        for index, (qn, chain) in enumerate(zip(names, chains, strict=True)):
+            if level >= len(chain):
+                continue
+            ptype, pname = chain[level]
+            key = (qn.namespace, pname)
+            if key in resolved or key in wanted:
+                continue
+            parent = resolved[(qn.namespace, chain[level - 1][1])][0] if level else None
+            root = resolved[(qn.namespace, chain[0][1])][0] if level else None
+            wanted[key] = {
+                "type": ptype,
+                "namespace": qn.namespace,
+                "name": pname,
+                "display_name": display_name(ptype, QualifiedName(qn.namespace, pname)),
+                "parent_id": parent["id"] if parent else None,
+                "data_source_id": root["id"] if root else None,
+            }
+            first_of[key] = index
+        for (key, asked), (row, created) in zip(
+            wanted.items(), uow.catalog.ensure_many(workspace_id, list(wanted.values()), actor), strict=True
+        ):
+            if row["type"] != asked["type"]:
+                pqn = QualifiedName(key[0], key[1])
+                raise AssetTypeConflict(f"{pqn} is already catalogued as a {row['type']}, not a {asked['type']}")
+            resolved[key] = (row, created)
+    rows: list[Row] = []
+    created: list[bool] = []
+    new_by_table: list[list[Row]] = [[] for _ in tables]
+    for index, (qn, chain) in enumerate(zip(names, chains, strict=True)):
+        for _, pname in chain:
+            key = (qn.namespace, pname)
+            row, was_created = resolved[key]
+            if was_created and first_of[key] == index:
+                new_by_table[index].append(row)
+        row, was_created = resolved[(qn.namespace, chain[-1][1])]
+        rows.append(row)
+        created.append(was_created)
+    return rows, created, new_by_table
 
 
 def get_asset(uow: UnitOfWork, access: Access, asset_id: UUID) -> Asset:
@@ -267,16 +407,36 @@ def _reload(uow: UnitOfWork, asset_id: UUID) -> Row:
 
 
 def _upserted_event(uow: UnitOfWork, workspace_id: UUID, row: Row, created: bool, **extra: Any) -> None:
-    uow.outbox.add(
+    event_type, _, subject, data = _upserted_data(workspace_id, row, created, **extra)
+    uow.outbox.add(event_type, workspace_id=workspace_id, subject=subject, data=data)
+
+
+def _upserted_data(
+    workspace_id: UUID, row: Row, created: bool, **extra: Any
+) -> tuple[str, UUID | None, str | None, dict[str, Any]]:
+    return (
         "datawave.catalog.asset.upserted",
-        workspace_id=workspace_id,
-        subject=f"assets/{row['id']}",
-        data={
+        workspace_id,
+        f"assets/{row['id']}",
+        {
             "asset_id": str(row["id"]),
             "type": row["type"],
             "qualified_name": str(QualifiedName(row["namespace"], row["name"])),
             "created": created,
             **extra,
+        },
+    )
+
+
+def _created_event(workspace_id: UUID, row: Row) -> tuple[str, UUID | None, str | None, dict[str, Any]]:
+    return (
+        "datawave.catalog.asset.created",
+        workspace_id,
+        f"assets/{row['id']}",
+        {
+            "asset_id": str(row["id"]),
+            "type": row["type"],
+            "qualified_name": str(QualifiedName(row["namespace"], row["name"])),
         },
     )
 

@@ -67,6 +67,115 @@ class CatalogRepository:
         assert existing is not None
         return existing, False
 
+    def ensure_many(self, workspace_id: UUID, assets: Sequence[Row], actor: str) -> list[tuple[Row, bool]]:
+        """``ensure`` for many assets in two statements: each of ``assets`` (type, namespace, name,
+        display_name, parent_id, data_source_id; distinct qualified names) inserted when missing;
+        (row, created) in input order."""
+        if not assets:
+            return []
+        inserted = self._conn.execute(
+            "INSERT INTO catalog_assets (id, workspace_id, type, namespace, name, display_name, parent_id,"
+            " data_source_id, created_by)"
+            " SELECT v.id, %s, v.type, v.namespace, v.name, v.display_name, v.parent_id, v.data_source_id, %s"
+            " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::uuid[], %s::uuid[])"
+            " WITH ORDINALITY AS v(id, type, namespace, name, display_name, parent_id, data_source_id, n)"
+            " ORDER BY v.n ON CONFLICT (workspace_id, namespace, name) DO NOTHING RETURNING *",
+            (
+                workspace_id,
+                actor,
+                [uuid.uuid4() for _ in assets],
+                [a["type"] for a in assets],
+                [a["namespace"] for a in assets],
+                [a["name"] for a in assets],
+                [a["display_name"] for a in assets],
+                [a["parent_id"] for a in assets],
+                [a["data_source_id"] for a in assets],
+            ),
+        ).fetchall()
+        found = {(r["namespace"], r["name"]): (r, True) for r in inserted}
+        missing = [a for a in assets if (a["namespace"], a["name"]) not in found]
+        if missing:
+            for row in self._conn.execute(
+                "SELECT a.* FROM catalog_assets a JOIN unnest(%s::text[], %s::text[]) AS v(namespace, name)"
+                " ON a.namespace = v.namespace AND a.name = v.name WHERE a.workspace_id = %s",
+                ([a["namespace"] for a in missing], [a["name"] for a in missing], workspace_id),
+            ):
+                found[(row["namespace"], row["name"])] = (row, False)
+        return [found[(a["namespace"], a["name"])] for a in assets]
+
+    def insert_columns(self, workspace_id: UUID, columns: Sequence[Row], actor: str) -> list[Row]:
+        """Column assets (namespace, name, display_name, parent_id, data_source_id, data_type, ordinal,
+        description) inserted; one that already exists gets the given type, ordinal and description."""
+        if not columns:
+            return []
+        return self._conn.execute(
+            "INSERT INTO catalog_assets (id, workspace_id, type, namespace, name, display_name, parent_id,"
+            " data_source_id, data_type, ordinal, description, created_by)"
+            " SELECT v.id, %s, 'column', v.namespace, v.name, v.display_name, v.parent_id, v.data_source_id,"
+            " v.data_type, v.ordinal, v.description, %s"
+            " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[], %s::uuid[], %s::text[],"
+            " %s::int[], %s::text[]) WITH ORDINALITY"
+            " AS v(id, namespace, name, display_name, parent_id, data_source_id, data_type, ordinal, description, n)"
+            " ORDER BY v.n ON CONFLICT (workspace_id, namespace, name) DO UPDATE SET"
+            " data_type = EXCLUDED.data_type, ordinal = EXCLUDED.ordinal, description = EXCLUDED.description,"
+            " updated_at = now() RETURNING *",
+            (
+                workspace_id,
+                actor,
+                [uuid.uuid4() for _ in columns],
+                [c["namespace"] for c in columns],
+                [c["name"] for c in columns],
+                [c["display_name"] for c in columns],
+                [c["parent_id"] for c in columns],
+                [c["data_source_id"] for c in columns],
+                [c["data_type"] for c in columns],
+                [c["ordinal"] for c in columns],
+                [c["description"] for c in columns],
+            ),
+        ).fetchall()
+
+    def update_datasets(self, updates: Sequence[tuple[UUID, dict[str, Any] | None, str | None]]) -> None:
+        """(asset id, new properties or None to keep, new description or None to keep), set-based."""
+        if not updates:
+            return
+        self._conn.execute(
+            "UPDATE catalog_assets a SET properties = coalesce(v.properties, a.properties),"
+            " description = coalesce(v.description, a.description), updated_at = now()"
+            " FROM unnest(%s::uuid[], %s::jsonb[], %s::text[]) AS v(id, properties, description) WHERE a.id = v.id",
+            (
+                [u[0] for u in updates],
+                [Jsonb(u[1]) if u[1] is not None else None for u in updates],
+                [u[2] for u in updates],
+            ),
+        )
+
+    def update_columns(self, updates: Sequence[Row]) -> None:
+        """Existing columns (id, revive, data_type, ordinal, description or None to keep), set-based;
+        ``revive`` clears ``removed_at``."""
+        if not updates:
+            return
+        self._conn.execute(
+            "UPDATE catalog_assets a SET removed_at = CASE WHEN v.revive THEN NULL ELSE a.removed_at END,"
+            " data_type = v.data_type, ordinal = v.ordinal, description = coalesce(v.description, a.description),"
+            " updated_at = now()"
+            " FROM unnest(%s::uuid[], %s::bool[], %s::text[], %s::int[], %s::text[])"
+            " AS v(id, revive, data_type, ordinal, description) WHERE a.id = v.id",
+            (
+                [u["id"] for u in updates],
+                [u["revive"] for u in updates],
+                [u["data_type"] for u in updates],
+                [u["ordinal"] for u in updates],
+                [u["description"] for u in updates],
+            ),
+        )
+
+    def mark_removed(self, asset_ids: Sequence[UUID]) -> None:
+        if asset_ids:
+            self._conn.execute(
+                "UPDATE catalog_assets SET removed_at = now(), updated_at = now() WHERE id = ANY(%s)",
+                (list(asset_ids),),
+            )
+
     def update(self, asset_id: UUID, **fields: Any) -> None:
         if not fields:
             return
@@ -85,6 +194,16 @@ class CatalogRepository:
 
     def get_many(self, ids: Sequence[UUID]) -> list[Row]:
         return self._conn.execute("SELECT * FROM catalog_assets WHERE id = ANY(%s)", (list(ids),)).fetchall()
+
+    def children_of(self, parent_ids: Sequence[UUID]) -> dict[UUID, list[Row]]:
+        """``children`` of several assets, by parent."""
+        out: dict[UUID, list[Row]] = defaultdict(list)
+        for row in self._conn.execute(
+            "SELECT * FROM catalog_assets WHERE parent_id = ANY(%s) ORDER BY parent_id, ordinal NULLS LAST, name",
+            (list(parent_ids),),
+        ):
+            out[row["parent_id"]].append(row)
+        return out
 
     def children(self, asset_id: UUID) -> list[Row]:
         return self._conn.execute(
@@ -182,6 +301,51 @@ class CatalogRepository:
         )
         return cur.rowcount
 
+    def upsert_suggestions(self, workspace_id: UUID, suggestions: Sequence[tuple[UUID, Any]], actor: str) -> None:
+        """``upsert_suggestion`` for many (asset id, result) pairs in one statement (a pair at most once)."""
+        if not suggestions:
+            return
+        self._conn.execute(
+            "INSERT INTO catalog_classifications (id, workspace_id, asset_id, classification_id, source, status,"
+            " confidence, sensitivity, evidence, rule_set_id, rule_set_version, created_by)"
+            " SELECT v.id, %s, v.asset_id, v.classification_id, 'scan', 'suggested', v.confidence, v.sensitivity,"
+            " v.evidence, v.rule_set_id, v.rule_set_version, %s"
+            " FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[], %s::text[], %s::jsonb[], %s::text[],"
+            " %s::int[]) WITH ORDINALITY AS v(id, asset_id, classification_id, confidence, sensitivity, evidence,"
+            " rule_set_id, rule_set_version, n)"
+            " ORDER BY v.n"
+            " ON CONFLICT (asset_id, classification_id) WHERE origin_id IS NULL DO UPDATE SET"
+            " confidence = EXCLUDED.confidence, sensitivity = EXCLUDED.sensitivity, evidence = EXCLUDED.evidence,"
+            " rule_set_id = EXCLUDED.rule_set_id, rule_set_version = EXCLUDED.rule_set_version, updated_at = now()"
+            " WHERE catalog_classifications.status = 'suggested' AND catalog_classifications.source = 'scan'",
+            (
+                workspace_id,
+                actor,
+                [uuid.uuid4() for _ in suggestions],
+                [asset_id for asset_id, _ in suggestions],
+                [r.classification_id for _, r in suggestions],
+                [r.confidence for _, r in suggestions],
+                [str(r.sensitivity) for _, r in suggestions],
+                [Jsonb(r.evidence) for _, r in suggestions],
+                [r.rule_set_id for _, r in suggestions],
+                [r.rule_set_version for _, r in suggestions],
+            ),
+        )
+
+    def drop_stale_suggestions_of(self, asset_ids: Sequence[UUID], keep: Sequence[tuple[UUID, str]]) -> int:
+        """``drop_stale_suggestions`` for many assets: their scan suggestions not among the (asset id,
+        classification id) pairs in ``keep`` are deleted (decided ones stay)."""
+        if not asset_ids:
+            return 0
+        cur = self._conn.execute(
+            "DELETE FROM catalog_classifications c WHERE c.asset_id = ANY(%s) AND c.source = 'scan'"
+            " AND c.status = 'suggested' AND NOT EXISTS (SELECT 1 FROM unnest(%s::uuid[], %s::text[])"
+            " AS k(asset_id, classification_id) WHERE k.asset_id = c.asset_id"
+            " AND k.classification_id = c.classification_id)",
+            (list(asset_ids), [a for a, _ in keep], [c for _, c in keep]),
+        )
+        return cur.rowcount
+
     def add_manual(
         self,
         workspace_id: UUID,
@@ -228,6 +392,21 @@ class CatalogRepository:
             " scan_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *",
             (workspace_id, asset_id, column, change, old_type, new_type, scan_id),
         ).fetchone()
+
+    def add_schema_changes(self, workspace_id: UUID, changes: Sequence[Row]) -> list[Row]:
+        """Many ``add_schema_change`` rows (asset_id, column_name, change, old_type, new_type, scan_id),
+        returned in input order."""
+        if not changes:
+            return []
+        keys = ("asset_id", "column_name", "change", "old_type", "new_type", "scan_id")
+        rows = self._conn.execute(
+            "INSERT INTO catalog_schema_changes (workspace_id, asset_id, column_name, change, old_type, new_type,"
+            " scan_id) SELECT %s, v.asset_id, v.column_name, v.change, v.old_type, v.new_type, v.scan_id"
+            " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY"
+            " AS v(asset_id, column_name, change, old_type, new_type, scan_id, n) ORDER BY v.n RETURNING *",
+            (workspace_id, *([c[k] for c in changes] for k in keys)),
+        ).fetchall()
+        return sorted(rows, key=lambda r: r["id"])
 
     def schema_changes(self, asset_id: UUID, after: int | None, limit: int) -> list[Row]:
         return self._conn.execute(

@@ -8,6 +8,7 @@ Service Bus and sets ``published_at``; consumers deduplicate by the event ``id``
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -37,6 +38,11 @@ def envelope(row: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def _source(event_type: str, workspace_id: UUID | None) -> str:
+    group = event_type.split(".")[1] if event_type.count(".") >= 2 else "platform"
+    return f"/datawave/workspaces/{workspace_id}/{group}" if workspace_id else f"/datawave/{group}"
+
+
 class OutboxRepository:
     def __init__(self, connection: psycopg.Connection) -> None:
         self._conn = connection
@@ -44,13 +50,32 @@ class OutboxRepository:
     def add(self, event_type: str, *, workspace_id: UUID | None, subject: str | None, data: dict[str, Any]) -> UUID:
         """Record one event of ``event_type`` (``datawave.<group>.<event>``) inside the current transaction."""
         event_id = uuid.uuid4()
-        group = event_type.split(".")[1] if event_type.count(".") >= 2 else "platform"
-        source = f"/datawave/workspaces/{workspace_id}/{group}" if workspace_id else f"/datawave/{group}"
         self._conn.execute(
             "INSERT INTO outbox_events (id, type, source, subject, workspace_id, data) VALUES (%s, %s, %s, %s, %s, %s)",
-            (event_id, event_type, source, subject, workspace_id, Jsonb(data)),
+            (event_id, event_type, _source(event_type, workspace_id), subject, workspace_id, Jsonb(data)),
         )
         return event_id
+
+    def add_many(self, events: Sequence[tuple[str, UUID | None, str | None, dict[str, Any]]]) -> list[UUID]:
+        """``add`` for many (type, workspace id, subject, data) events in one statement, in this order."""
+        if not events:
+            return []
+        ids = [uuid.uuid4() for _ in events]
+        self._conn.execute(
+            "INSERT INTO outbox_events (id, type, source, subject, workspace_id, data)"
+            " SELECT v.id, v.type, v.source, v.subject, v.workspace_id, v.data"
+            " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[], %s::jsonb[]) WITH ORDINALITY"
+            " AS v(id, type, source, subject, workspace_id, data, n) ORDER BY v.n",
+            (
+                ids,
+                [e[0] for e in events],
+                [_source(e[0], e[1]) for e in events],
+                [e[2] for e in events],
+                [e[1] for e in events],
+                [Jsonb(e[3]) for e in events],
+            ),
+        )
+        return ids
 
     def pending(self, limit: int = 100) -> list[dict[str, Any]]:
         """The oldest unpublished events as CloudEvents envelopes (for the relay and for tests)."""
