@@ -22,6 +22,27 @@ if [ "$(stamp "${py_inputs[@]}")" != "$(cat .venv/.datawave-stamp 2>/dev/null ||
   stamp "${py_inputs[@]}" > .venv/.datawave-stamp
 fi
 
+# The classification fast path collects Hyperscan matches in C (core/classification/native/hs_lines.c,
+# loaded with ctypes) against the system Hyperscan/Vectorscan library (Debian: libvectorscan-dev).
+# Without it the pattern pass uses the hyperscan wheel: same hits, ~1.6x slower.
+if [ ! -f /usr/include/hs/hs.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "bootstrap: installing the Hyperscan library (Debian package libvectorscan-dev)" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvectorscan-dev >&2 \
+    || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhyperscan-dev >&2 || true
+fi
+hs_src=core/classification/native/hs_lines.c
+hs_lib=core/classification/native/_hs_lines.so
+if [ ! -f "$hs_lib" ] || [ "$(stamp "$hs_src")" != "$(cat .datawave/hs_lines.stamp 2>/dev/null || true)" ]; then
+  if command -v gcc >/dev/null 2>&1 && [ -f /usr/include/hs/hs.h ] \
+    && gcc -O2 -shared -fPIC -o "$hs_lib.tmp" "$hs_src" -lhs >&2; then
+    mv "$hs_lib.tmp" "$hs_lib"
+    stamp "$hs_src" > .datawave/hs_lines.stamp
+  else
+    echo "bootstrap: could not build $hs_lib (needs gcc and libvectorscan-dev); the fast path uses the hyperscan wheel" >&2
+  fi
+fi
+
 # checkov (Bicep policy checks in tests/infra) lives in its own venv: its dependencies clash with the app's.
 if [ ! -x .venv-checkov/bin/python ]; then
   "$PYTHON" -m venv .venv-checkov

@@ -1,15 +1,19 @@
 """The fast pattern pass: every data pattern of the catalog over a batch of values at once.
 
-With Hyperscan (the default where the wheel is installed) all regexes are compiled into ONE
-multi-pattern database; the batch is joined with newlines into one UTF-8 buffer and scanned once,
-each pattern anchored to a whole line (``^(?:...)$`` in multi-line mode). Each hit's end offset is
-appended to a per-pattern machine-int array and maps back to its value through a cumulative newline
-table, and validators (Luhn, mod-97...) run only on hits, once per distinct value. Without Hyperscan
-the same patterns run through Python ``re`` ``fullmatch`` (same results, ~10x slower). Dictionary
-patterns are set look-ups on the lower-cased value in both modes.
+With Hyperscan (the default where available) all regexes are compiled into ONE multi-pattern
+database; the batch is joined with newlines into one UTF-8 buffer and scanned once, each pattern
+anchored to a whole line (``^(?:...)$`` in multi-line mode). Where the native helper is built
+(``core/classification/native``: ``hs_lines.c`` against the system Hyperscan/Vectorscan library,
+built by ``scripts/bootstrap.sh``), the matches are collected in C and come back as one int32 array of
+line indexes grouped by pattern (engine ``hyperscan-native``). Otherwise the ``hyperscan`` wheel
+calls a Python handler per match that appends the end offset to a per-pattern machine-int array,
+mapped back to values through a cumulative newline table (engine ``hyperscan``). Both give the same
+hits. Validators (Luhn, mod-97...) run only on hits, once per distinct value (verdicts cached per
+validator list). Without Hyperscan the same patterns run through Python ``re`` ``fullmatch`` (same
+results, ~10x slower). Dictionary patterns are set look-ups on the lower-cased value in all modes.
 
 Compiling the catalog's ~90 patterns into one Hyperscan database takes a few seconds, so the
-serialised database is cached on disk (keyed by a hash of the patterns and the Hyperscan version) in
+serialised database is cached on disk (keyed by a hash of the patterns and the library version) in
 ``cache_dir`` (default ``<tmp>/datawave-hyperscan``; ``None`` disables the cache).
 """
 
@@ -25,10 +29,12 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 
+from core.classification import native
 from core.classification.catalog import ClassificationDefinition
 from core.classification.validators import Validator, get_validator
 
@@ -103,7 +109,7 @@ def compile_definition_patterns(definitions: Iterable[ClassificationDefinition])
     return compiled
 
 
-#: Per-pattern bound on cached validator verdicts (value -> passed); the cache is dropped when full.
+#: Bound on cached validator verdicts (value -> passed) per validator list; dropped when full.
 VERDICT_CACHE_SIZE = 100_000
 
 
@@ -115,6 +121,7 @@ class PatternScanner:
         patterns: Sequence[CompiledPattern],
         *,
         use_hyperscan: bool = True,
+        use_native: bool = True,
         cache_dir: Path | None = DEFAULT_CACHE_DIR,
     ) -> None:
         self.patterns = list(patterns)
@@ -122,10 +129,21 @@ class PatternScanner:
         self._regex_indexes = [i for i, p in enumerate(self.patterns) if p.regex is not None]
         self._dictionary_indexes = [i for i, p in enumerate(self.patterns) if p.dictionary]
         self._checks = [pattern.check() if pattern.validators else None for pattern in self.patterns]
-        self._verdicts: list[dict[str, bool]] = [{} for _ in self.patterns]
+        shared: dict[tuple[str, ...], dict[str, bool]] = {}
+        self._verdicts: list[dict[str, bool]] = [
+            shared.setdefault(pattern.validator_names, {}) for pattern in self.patterns
+        ]
         self._database = None
+        self._native: native.NativeDatabase | None = None
         self.engine = "re"
-        if use_hyperscan and hyperscan is not None and self._regex_indexes:
+        if use_hyperscan and use_native and self._regex_indexes and native.available():
+            try:
+                self._native = self._native_database()
+                self.engine = "hyperscan-native"
+            except Exception as exc:  # noqa: BLE001 - fall back to the wheel, then to ``re``
+                log.warning("native hyperscan helper unusable for the pattern pass (%s)", exc)
+                self._native = None
+        if self._native is None and use_hyperscan and hyperscan is not None and self._regex_indexes:
             try:
                 self._database = self._hyperscan_database()
                 self._scratch = hyperscan.Scratch(self._database)
@@ -144,38 +162,57 @@ class PatternScanner:
 
     # -- Hyperscan -------------------------------------------------------------------------------
     def _expressions(self) -> tuple[list[bytes], list[int]]:
-        assert hyperscan is not None
         expressions, flags = [], []
         for index in self._regex_indexes:
             pattern = self.patterns[index]
             expressions.append(f"^(?:{pattern.regex})$".encode())
-            flag = hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_UTF8
+            flag = native.HS_FLAG_MULTILINE | native.HS_FLAG_UTF8
             if pattern.ignore_case:
-                flag |= hyperscan.HS_FLAG_CASELESS
+                flag |= native.HS_FLAG_CASELESS
             flags.append(flag)
         return expressions, flags
 
-    def _hyperscan_database(self):  # type: ignore[no-untyped-def]
-        assert hyperscan is not None
+    def _cached_database(self, kind: str, version: str, compile_database, load, dump):  # type: ignore[no-untyped-def]
+        """A compiled database from the on-disk cache (keyed by patterns, flags and library), or compiled."""
         expressions, flags = self._expressions()
-        digest = hashlib.sha256(repr((expressions, flags, getattr(hyperscan, "__version__", ""))).encode())
         if self._cache_dir is None:
-            return self._compile_hyperscan(expressions, flags)
+            return compile_database(expressions, flags)
+        digest = hashlib.sha256(repr((kind, expressions, flags, version)).encode())
         cache_file = self._cache_dir / f"patterns-{digest.hexdigest()[:24]}.hsdb"
         if cache_file.exists():
             try:
-                return hyperscan.loadb(cache_file.read_bytes(), hyperscan.HS_MODE_BLOCK)
+                return load(cache_file.read_bytes())
             except Exception:  # noqa: BLE001 - stale or foreign cache: recompile
                 log.info("ignoring unreadable hyperscan cache %s", cache_file)
-        database = self._compile_hyperscan(expressions, flags)
+        database = compile_database(expressions, flags)
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(hyperscan.dumpb(database))
+            temporary.write_bytes(dump(database))
             temporary.replace(cache_file)
         except OSError as exc:
             log.info("cannot cache hyperscan database: %s", exc)
         return database
+
+    def _native_database(self) -> native.NativeDatabase:
+        count = len(self._regex_indexes)
+        return self._cached_database(
+            "native",
+            native.version(),
+            native.NativeDatabase.compile,
+            lambda data: native.NativeDatabase.deserialize(data, count),
+            lambda database: database.serialize(),
+        )
+
+    def _hyperscan_database(self):  # type: ignore[no-untyped-def]
+        assert hyperscan is not None
+        return self._cached_database(
+            "wheel",
+            getattr(hyperscan, "__version__", ""),
+            self._compile_hyperscan,
+            lambda data: hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK),
+            hyperscan.dumpb,
+        )
 
     @staticmethod
     def _compile_hyperscan(expressions: list[bytes], flags: list[int]):  # type: ignore[no-untyped-def]
@@ -193,7 +230,9 @@ class PatternScanner:
         hits: list[list[int]] = [[] for _ in self.patterns]
         if not values:
             return hits
-        if self._database is not None:
+        if self._native is not None:
+            raw = self._scan_native(values)
+        elif self._database is not None:
             raw = self._scan_hyperscan(values)
         else:
             raw = self._scan_python(values)
@@ -203,31 +242,43 @@ class PatternScanner:
                 hits[slot] = indexes
                 continue
             # Validators run only on candidate hits, and once per distinct value: their verdict is
-            # cached per pattern (bounded), since the same values recur across batches and columns.
-            # The look-ups and the filtering run as C-level ``map``/``compress`` over the hits.
+            # cached (bounded) per validator list, shared by the patterns that use the same list,
+            # since the same values recur across batches and columns. Fetching the hit values
+            # (``itemgetter``), the look-ups and the filtering are C-level calls over all the hits.
             cache = self._verdicts[slot]
             if len(cache) > VERDICT_CACHE_SIZE:
                 cache.clear()
-            verdicts = list(map(cache.get, map(values.__getitem__, indexes)))
-            if None in verdicts:
-                for k, verdict in enumerate(verdicts):
-                    if verdict is None:
-                        value = values[indexes[k]]
-                        verdict = cache.get(value)  # a repeat within this batch
-                        if verdict is None:
-                            verdict = cache[value] = bool(check(value))
-                        verdicts[k] = verdict
-            hits[slot] = list(compress(indexes, verdicts))
+            candidates = itemgetter(*indexes)(values) if len(indexes) > 1 else (values[indexes[0]],)
+            try:
+                hits[slot] = list(compress(indexes, map(cache.__getitem__, candidates)))
+            except KeyError:  # values never validated yet: validate each distinct one once
+                for value in set(candidates).difference(cache):
+                    cache[value] = bool(check(value))
+                hits[slot] = list(compress(indexes, map(cache.__getitem__, candidates)))
         if self._dictionary_indexes:
             lowered = [value.lower() for value in values]
             for slot in self._dictionary_indexes:
                 pattern = self.patterns[slot]
                 words = pattern.dictionary
                 found = [i for i, value in enumerate(lowered) if value in words]
-                hits[slot] = (
-                    [i for i in found if pattern.validate(values[i])] if pattern.validators else found
-                )
+                hits[slot] = [i for i in found if pattern.validate(values[i])] if pattern.validators else found
         return hits
+
+    def _scan_native(self, values: Sequence[str]) -> dict[int, list[int]]:
+        assert self._native is not None
+        buffer = "\n".join(values).encode("utf-8", "replace")
+        counts, lines = self._native.scan_lines(buffer, len(values))
+        result: dict[int, list[int]] = {}
+        if not len(lines):
+            return result
+        # One C-level conversion, then one list slice per matching expression.
+        found = lines.tolist()
+        start = 0
+        for expression_id, end in enumerate(np.cumsum(counts).tolist()):
+            if end > start:
+                result[self._regex_indexes[expression_id]] = found[start:end]
+            start = end
+        return result
 
     def _scan_hyperscan(self, values: Sequence[str]) -> dict[int, list[int]]:
         buffer = "\n".join(values).encode("utf-8", "replace")
