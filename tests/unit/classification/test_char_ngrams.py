@@ -7,6 +7,7 @@ import random
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from core.classification import char_ngrams
 from core.classification.char_ngrams import FastCharTfidf, fast_tfidf
 from core.classification.column_model import ColumnObservation, shape_text, value_text
 
@@ -21,12 +22,16 @@ def documents(seed: int, count: int = 400) -> list[str]:
     return ["".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(0, 60))) for _ in range(count)] + EDGE_CASES
 
 
+@pytest.mark.parametrize("lookup", ["table", "search"])
 @pytest.mark.parametrize("analyzer,ngram_range", [("char_wb", (2, 4)), ("char_wb", (1, 3)), ("char", (1, 4))])
-def test_counts_and_tfidf_equal_scikit_learn(analyzer, ngram_range):
+def test_counts_and_tfidf_equal_scikit_learn(analyzer, ngram_range, lookup, monkeypatch):
+    if lookup == "search":  # vocabularies whose keys do not fit a table are looked up by binary search
+        monkeypatch.setattr(char_ngrams, "DENSE_KEYS", 0)
     vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, max_features=500, sublinear_tf=True)
     vectorizer.fit(documents(1))
     fast = fast_tfidf(vectorizer)
     assert isinstance(fast, FastCharTfidf)
+    assert (fast._table is None) == (lookup == "search")
     for docs in (documents(2), EDGE_CASES, ["", ""]):
         expected = vectorizer.transform(docs)
         got = fast.transform(docs)
