@@ -19,8 +19,15 @@ MAX_SHAPE = 32
 TOP_SHAPES = 5
 
 
+_ASCII_SHAPES = str.maketrans(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "9" * 10 + "A" * 26 + "a" * 26
+)
+
+
 def shape(value: str) -> str:
     """'John 42' → 'Aaaa 99': letters become A/a, digits 9, everything else stays (truncated)."""
+    if value.isascii():
+        return value[:MAX_SHAPE].translate(_ASCII_SHAPES) + ("…" if len(value) > MAX_SHAPE else "")
     out = []
     for char in value[:MAX_SHAPE]:
         if char.isdigit():
@@ -66,7 +73,10 @@ def profile_column(column: ColumnValues, row_estimate: int | None = None) -> Col
     if row_estimate is not None and values:
         non_null_population = round(row_estimate * len(present) / len(values))
     singletons = sum(1 for c in counts.values() if c == 1)
-    shapes = Counter(shape(v) for v in present).most_common(TOP_SHAPES)
+    by_shape: Counter[str] = Counter()
+    for value, count in counts.items():  # one shape per distinct value, in first-seen order
+        by_shape[shape(value)] += count
+    shapes = by_shape.most_common(TOP_SHAPES)
     return ColumnProfile(
         name=column.name,
         logical_type=column.logical_type,

@@ -15,12 +15,15 @@ from core.catalog.model import DiscoveredClassification, DiscoveredColumn, Disco
 from core.classification.rule_sets import RuleSetDocument, template_rule_set
 from core.classification.shared import get_engine
 from core.datasources import service as datasources
+from core.db.unit_of_work import savepoint
 from core.discovery import connectors
-from core.discovery.model import AssetProfile, DiscoveredAsset
+from core.discovery.model import AssetProfile, AssetSample, DiscoveredAsset
 from core.errors import DomainError, NotFound
 from core.scans import service
 
 if TYPE_CHECKING:
+    from core.classification.engine import ClassificationEngine
+    from core.classification.results import TableResult
     from core.datasources.model import DataSource
     from core.db.unit_of_work import UnitOfWork
 
@@ -115,7 +118,9 @@ def _profile_summary(profile: AssetProfile, columns: dict[str, Any]) -> dict[str
 
 
 def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, int]:
-    """Scan one batch of assets; a failing asset is recorded as failed and the batch goes on."""
+    """Scan one batch of assets: sample and profile each, classify them together (one model call),
+    catalog them together (set-based upsert) and record the batch in one transaction. A failing asset
+    is recorded as failed and the batch goes on without it."""
     row = _scan(uow, scan_id)
     if row["status"] not in ("running", "paused"):
         return {"done": 0, "failed": 0}
@@ -126,6 +131,8 @@ def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, i
     engine = get_engine()
     catalog_access = service_access(row["workspace_id"], "catalog:write", f"scan:{scan_id}", "DataWave scan")
     counts = {"done": 0, "failed": 0}
+    failed: dict[str, str] = {}
+    sampled: list[tuple[str, DiscoveredAsset, AssetSample, AssetProfile]] = []
     for name in names:
         current = rows.get(name)
         if current is None:
@@ -136,42 +143,96 @@ def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, i
         try:
             asset = DiscoveredAsset.model_validate(current["descriptor"])
             sample = connectors.sample(source.connection, credentials, asset, rows=SAMPLE_ROWS)
-            profile = connectors.profile(sample, asset)
-            result = engine.classify_table(sample.as_mapping(), rule_set)
+            sampled.append((name, asset, sample, connectors.profile(sample, asset)))
+        except Exception as exc:  # noqa: BLE001 - a failed asset fails only itself
+            failed[name] = _failure(scan_id, name, exc)
+
+    tables: list[tuple[str, DiscoveredTable, dict[str, Any]]] = []
+    for (name, asset, _, profile), result in zip(sampled, _classify(engine, sampled, rule_set), strict=True):
+        try:
+            if isinstance(result, Exception):
+                raise result
             columns = {c.column: c for c in result.columns}
             table = _table(asset, scan_id, columns, rule_set)
             table.properties["profile"] = _profile_summary(profile, columns)
-            upserted = catalog_assets.upsert_discovered(uow, catalog_access, row["workspace_id"], table, commit=False)
             found = {column: [c.id for c in r.classifications] for column, r in columns.items() if r.classifications}
-            if found:
-                uow.outbox.add(
-                    "datawave.classification.suggested",
-                    workspace_id=row["workspace_id"],
-                    subject=f"assets/{upserted.asset.id}",
-                    data={
-                        "scan_id": str(scan_id),
-                        "asset_id": str(upserted.asset.id),
-                        "qualified_name": name,
-                        "columns": found,
-                        "rule_set": {"id": rule_set.id, "version": rule_set.version},
-                    },
-                )
-            service.record_asset(
-                uow,
-                scan_id,
-                name,
-                columns=len(columns),
-                classifications=found,
-                catalog_asset_id=upserted.asset.id,
-                commit=False,
-            )
-            uow.commit()
-            counts["done"] += 1
-        except Exception as exc:  # noqa: BLE001 - a failed asset fails only itself
-            uow.rollback()
-            log.info(
-                "scan asset failed", extra={"scan_id": str(scan_id), "asset": name, "error_type": type(exc).__name__}
-            )
-            service.record_asset(uow, scan_id, name, error=_message(exc))
-            counts["failed"] += 1
+            tables.append((name, table, found))
+        except Exception as exc:  # noqa: BLE001
+            failed[name] = _failure(scan_id, name, exc)
+
+    catalogued = _catalog(uow, catalog_access, row["workspace_id"], scan_id, tables, failed)
+    events = []
+    done = []
+    for name, table, found in tables:
+        if name not in catalogued:
+            continue
+        asset_id = catalogued[name]
+        if found:
+            data = {
+                "scan_id": str(scan_id),
+                "asset_id": str(asset_id),
+                "qualified_name": name,
+                "columns": found,
+                "rule_set": {"id": rule_set.id, "version": rule_set.version},
+            }
+            events.append(("datawave.classification.suggested", row["workspace_id"], f"assets/{asset_id}", data))
+        done.append((name, len(table.columns), found, asset_id))
+    uow.outbox.add_many(events)
+    service.record_assets(uow, scan_id, done=done, failed=failed)
+    uow.commit()
+    counts["done"] += len(done)
+    counts["failed"] += len(failed)
     return counts
+
+
+def _failure(scan_id: UUID, name: str, exc: Exception) -> str:
+    log.info("scan asset failed", extra={"scan_id": str(scan_id), "asset": name, "error_type": type(exc).__name__})
+    return _message(exc)
+
+
+def _classify(
+    engine: ClassificationEngine, sampled: list[tuple[str, DiscoveredAsset, AssetSample, AssetProfile]], rule_set: Any
+) -> list[TableResult | Exception]:
+    """Every sampled table classified in one engine call; if that fails, table by table (so only the
+    table that cannot be classified fails)."""
+    try:
+        return list(engine.classify_tables([sample.as_mapping() for _, _, sample, _ in sampled], rule_set))
+    except Exception:  # noqa: BLE001
+        results: list[TableResult | Exception] = []
+        for _, _, sample, _ in sampled:
+            try:
+                results.append(engine.classify_table(sample.as_mapping(), rule_set))
+            except Exception as exc:  # noqa: BLE001
+                results.append(exc)
+        return results
+
+
+def _catalog(
+    uow: UnitOfWork,
+    access: Any,
+    workspace_id: UUID,
+    scan_id: UUID,
+    tables: list[tuple[str, DiscoveredTable, dict[str, Any]]],
+    failed: dict[str, str],
+) -> dict[str, UUID]:
+    """Upsert the batch's tables into the catalog together; if that fails, table by table, each in a
+    savepoint (so only the table the catalog refuses fails). Returns catalog asset ids by name."""
+    if not tables:
+        return {}
+    try:
+        with savepoint(uow.connection):
+            upserted = catalog_assets.upsert_discovered_many(
+                uow, access, workspace_id, [table for _, table, _ in tables], commit=False
+            )
+        return {name: done.row["id"] for (name, _, _), done in zip(tables, upserted, strict=True)}
+    except Exception:  # noqa: BLE001 - find the culprit below
+        pass
+    out: dict[str, UUID] = {}
+    for name, table, _ in tables:
+        try:
+            with savepoint(uow.connection):
+                (done,) = catalog_assets.upsert_discovered_many(uow, access, workspace_id, [table], commit=False)
+            out[name] = done.row["id"]
+        except Exception as exc:  # noqa: BLE001
+            failed[name] = _failure(scan_id, name, exc)
+    return out

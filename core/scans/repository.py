@@ -119,13 +119,30 @@ class ScanRepository:
             args.append(names)
         return self._conn.execute(query + " ORDER BY qualified_name", args).fetchall()
 
-    def record_asset(self, scan_id: UUID, qualified_name: str, **fields: Any) -> None:
-        values = {k: Jsonb(v) if k == "classifications" else v for k, v in fields.items()}
-        sets = ", ".join(f"{k} = %({k})s" for k in fields)
+    def record_assets(
+        self, scan_id: UUID, done: list[tuple[str, int, dict[str, list[str]], UUID]], failed: dict[str, str]
+    ) -> None:
+        """Per-asset results in one statement: done (name, columns, classifications, catalog asset id)
+        and failed (name → error)."""
+        names = [d[0] for d in done] + list(failed)
+        if not names:
+            return
         self._conn.execute(
-            f"UPDATE scan_assets SET {sets}, updated_at = now()"
-            " WHERE scan_id = %(scan_id)s AND qualified_name = %(qn)s",
-            {**values, "scan_id": scan_id, "qn": qualified_name},
+            "UPDATE scan_assets s SET status = v.status, error = v.error, columns = coalesce(v.columns, s.columns),"
+            " classifications = coalesce(v.classifications, s.classifications),"
+            " catalog_asset_id = coalesce(v.catalog_asset_id, s.catalog_asset_id), updated_at = now()"
+            " FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[], %s::jsonb[], %s::uuid[])"
+            " AS v(qualified_name, status, error, columns, classifications, catalog_asset_id)"
+            " WHERE s.scan_id = %s AND s.qualified_name = v.qualified_name",
+            (
+                names,
+                ["done"] * len(done) + ["failed"] * len(failed),
+                [None] * len(done) + list(failed.values()),
+                [d[1] for d in done] + [None] * len(failed),
+                [Jsonb(d[2]) for d in done] + [None] * len(failed),
+                [d[3] for d in done] + [None] * len(failed),
+                scan_id,
+            ),
         )
 
     def progress(self, scan_id: UUID) -> dict[str, int]:

@@ -308,33 +308,18 @@ def record_discovery(
     return [r["qualified_name"] for r in uow.scans.assets(scan_id, "pending")]
 
 
-def record_asset(
+def record_assets(
     uow: UnitOfWork,
     scan_id: UUID,
-    qualified_name: str,
     *,
-    error: str | None = None,
-    columns: int | None = None,
-    classifications: dict[str, list[str]] | None = None,
-    catalog_asset_id: UUID | None = None,
-    commit: bool = True,
+    done: list[tuple[str, int, dict[str, list[str]], UUID]],
+    failed: dict[str, str],
 ) -> None:
+    """Record a batch's outcome: ``done`` as (name, columns, classifications, catalog asset id),
+    ``failed`` as name → error; then the scan's progress (the caller commits)."""
     _active_row(uow, scan_id)
-    if error is None:
-        uow.scans.record_asset(
-            scan_id,
-            qualified_name,
-            status="done",
-            error=None,
-            columns=columns,
-            classifications=classifications or {},
-            catalog_asset_id=catalog_asset_id,
-        )
-    else:
-        uow.scans.record_asset(scan_id, qualified_name, status="failed", error=error[:2000])
+    uow.scans.record_assets(scan_id, done, {name: error[:2000] for name, error in failed.items()})
     uow.scans.update(scan_id, **uow.scans.progress(scan_id))
-    if commit:
-        uow.commit()
 
 
 def finish(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:

@@ -1,0 +1,131 @@
+"""A batch of the scan saga (the ``scan_assets`` activity's work) against a real PostgreSQL source:
+the batch is sampled, classified and catalogued together, yet a failing asset fails only itself,
+and running the batch again changes nothing."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+import pytest
+
+from core.auth.service_identity import service_access
+from core.db.unit_of_work import UnitOfWork
+from core.scans import pipeline, service
+from core.scans.model import ScanRequest
+
+SOURCE = "scan_batch_source"
+TABLES = ("t_a", "t_b", "t_c", "t_d", "t_e")
+
+
+@pytest.fixture(scope="module")
+def admin(make_token) -> str:
+    return make_token("batch-admin", ["Admin"], mfa=True)
+
+
+@pytest.fixture(scope="module")
+def source(client, admin, pg_server) -> dict:
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {SOURCE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {SOURCE}")
+    with psycopg.connect(pg_server.get_uri(SOURCE)) as conn:
+        for table in TABLES:
+            conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, email text, amount numeric)")
+            conn.execute(
+                f"INSERT INTO {table} SELECT g, 'user' || g || '@example.com', g * 1.5 FROM generate_series(1, 40) g"
+            )
+    socket_dir = parse_qs(urlsplit(pg_server.get_uri()).query)["host"][0]
+    ws = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Batch Space"}).json()["id"]
+    created = client.request(
+        "POST",
+        f"/api/v1/workspaces/{ws}/data-sources",
+        token=admin,
+        json_body={
+            "name": "batch-postgres",
+            "connection": {
+                "kind": "postgresql",
+                "host": socket_dir,
+                "database": SOURCE,
+                "username": "postgres",
+                "sslmode": "disable",
+            },
+            "credentials": {"password": "unused-with-trust-auth"},
+        },
+    )
+    assert created.status == 201, created.body
+    source_id = created.json()["id"]
+    tested = client.request("POST", f"/api/v1/workspaces/{ws}/data-sources/{source_id}/test", token=admin)
+    assert tested.status == 200 and tested.json()["ok"], tested.body
+    return {"workspace_id": ws, "data_source_id": source_id}
+
+
+def test_a_failing_asset_fails_only_itself_and_a_rerun_changes_nothing(client, admin, source, pg_server):
+    access = service_access(source["workspace_id"], "scans:write", "batch-test")
+    with UnitOfWork() as uow:
+        scan = service.request_scan(
+            uow, access, source["workspace_id"], ScanRequest(**source, incremental=False), trigger="api"
+        )
+    with UnitOfWork() as uow:
+        plan = pipeline.discover(uow, scan.id)
+    pending = plan["pending"]
+    assert [name.rsplit(".", 1)[-1] for name in pending] == list(TABLES)
+    with UnitOfWork() as uow:
+        namespace = uow.scans.assets(scan.id)[0]["descriptor"]["namespace"]
+
+    # t_b disappears between discovery and sampling; t_c is already catalogued as a view.
+    with psycopg.connect(pg_server.get_uri(SOURCE), autocommit=True) as conn:
+        conn.execute("DROP TABLE t_b")
+    view = client.request(
+        "POST",
+        f"/api/v1/workspaces/{source['workspace_id']}/catalog/assets",
+        token=admin,
+        json_body={"type": "view", "namespace": namespace, "name": f"{SOURCE}.public.t_c"},
+    )
+    assert view.status == 201, view.body
+
+    with UnitOfWork() as uow:
+        counts = pipeline.scan_assets(uow, scan.id, pending)
+    assert counts == {"done": 3, "failed": 2}
+
+    with UnitOfWork() as uow:
+        rows = {r["qualified_name"].rsplit(".", 1)[-1]: r for r in uow.scans.assets(scan.id)}
+        scan_row = uow.connection.execute("SELECT * FROM scans WHERE id = %s", (scan.id,)).fetchone()
+        catalog = uow.connection.execute(
+            "SELECT type, name, parent_id FROM catalog_assets WHERE workspace_id = %s", (source["workspace_id"],)
+        ).fetchall()
+        events = uow.connection.execute(
+            "SELECT type, data FROM outbox_events WHERE workspace_id = %s AND type LIKE 'datawave.c%%'",
+            (source["workspace_id"],),
+        ).fetchall()
+    assert {name: r["status"] for name, r in rows.items()} == {
+        "t_a": "done",
+        "t_b": "failed",
+        "t_c": "failed",
+        "t_d": "done",
+        "t_e": "done",
+    }
+    assert "UndefinedTable" in rows["t_b"]["error"] and "AssetTypeConflict" in rows["t_c"]["error"]
+    assert all(rows[t]["classifications"]["email"] == ["email_address"] for t in ("t_a", "t_d", "t_e"))
+    assert all(rows[t]["catalog_asset_id"] and rows[t]["columns"] == 3 for t in ("t_a", "t_d", "t_e"))
+    assert (scan_row["assets_done"], scan_row["assets_failed"]) == (3, 2)
+    tables = sorted(r["name"].rsplit(".", 1)[-1] for r in catalog if r["type"] == "table")
+    assert tables == ["t_a", "t_d", "t_e"]
+    columns = sorted(r["name"].rsplit(".", 1)[-1] for r in catalog if r["type"] == "column")
+    assert columns == sorted(f"{t}#{c}" for t in ("t_a", "t_d", "t_e") for c in ("amount", "email", "id"))
+    suggested = sorted(
+        e["data"]["qualified_name"].rsplit(".", 1)[-1] for e in events if e["type"].endswith("suggested")
+    )
+    assert suggested == ["t_a", "t_d", "t_e"]
+
+    # The activity runs again (at-least-once): nothing is scanned, written or published twice.
+    with UnitOfWork() as uow:
+        assert pipeline.scan_assets(uow, scan.id, pending) == {"done": 3, "failed": 2}
+    with UnitOfWork() as uow:
+        again = uow.connection.execute(
+            "SELECT count(*) AS n FROM outbox_events WHERE workspace_id = %s AND type LIKE 'datawave.c%%'",
+            (source["workspace_id"],),
+        ).fetchone()["n"]
+        assets_now = uow.connection.execute(
+            "SELECT count(*) AS n FROM catalog_assets WHERE workspace_id = %s", (source["workspace_id"],)
+        ).fetchone()["n"]
+    assert again == len(events) and assets_now == len(catalog)
