@@ -153,8 +153,9 @@ def upsert_discovered_many(
     updates: list[Row] = []
     removed: list[UUID] = []
     changes: list[Row] = []
-    results: list[tuple[tuple[str, str], list[DiscoveredClassification]]] = []  # per column (namespace, name)
-    touched: list[UUID] = [r["id"] for new_rows in new_by_table for r in new_rows]
+    results: list[tuple[tuple[str, str], dict[str, DiscoveredClassification]]] = []  # per column (namespace, name)
+    # Rows inserted here carry their search columns already; rows that existed need refresh_search.
+    touched: list[UUID] = []
     for table, qn, row, is_new in zip(tables, names, rows, created, strict=True):
         existing = {c["name"]: c for c in existing_by_table.get(row["id"], []) if c["type"] == "column"}
 
@@ -162,10 +163,13 @@ def upsert_discovered_many(
             if not is_new:  # noqa: B023 - called within this iteration only
                 changes.append(_change(row["id"], column, kind, old, new, table.scan_id))  # noqa: B023
 
-        touched.append(row["id"])
+        if not is_new:
+            touched.append(row["id"])
         for ordinal, column in enumerate(table.columns):
             name = f"{qn.name}#{column.name}"
             current = existing.pop(name, None)
+            latest = {r.classification_id: r for r in column.classifications}  # a repeated id: the last wins
+            results.append(((qn.namespace, name), latest))
             if current is None:
                 inserts.append(
                     {
@@ -177,6 +181,7 @@ def upsert_discovered_many(
                         "data_type": column.data_type,
                         "ordinal": ordinal,
                         "description": column.description or "",
+                        "suggested": [(cid, str(r.sensitivity)) for cid, r in latest.items()],
                     }
                 )
                 change(column.name, "column_added", None, column.data_type)
@@ -203,15 +208,17 @@ def upsert_discovered_many(
                         }
                     )
                 touched.append(current["id"])
-            results.append(((qn.namespace, name), column.classifications))
         for gone in existing.values():
             if gone["removed_at"] is None:
                 removed.append(gone["id"])
                 change(gone["display_name"], "column_removed", gone["data_type"], None)
                 touched.append(gone["id"])
 
-    inserted = {(r["namespace"], r["name"]): r["id"] for r in uow.catalog.insert_columns(workspace_id, inserts, actor)}
-    touched.extend(inserted.values())
+    inserted: dict[tuple[str, str], UUID] = {}
+    for column_row in uow.catalog.insert_columns(workspace_id, inserts, actor):
+        inserted[(column_row["namespace"], column_row["name"])] = column_row["id"]
+        if not column_row["inserted"]:  # it existed (elsewhere in the tree): its search columns are stale
+            touched.append(column_row["id"])
     uow.catalog.update_columns(updates)
     uow.catalog.mark_removed(removed)
     column_ids: list[UUID] = []
@@ -219,10 +226,9 @@ def upsert_discovered_many(
     keep: list[tuple[UUID, str]] = []
     ids_by_name = {(row["namespace"], c["name"]): c["id"] for row in rows for c in existing_by_table.get(row["id"], [])}
     ids_by_name.update(inserted)
-    for key, found in results:
+    for key, latest in results:
         column_id = ids_by_name[key]
         column_ids.append(column_id)
-        latest = {r.classification_id: r for r in found}  # a repeated id: the last one wins, as before
         written.extend((column_id, r) for r in latest.values())
         keep.extend((column_id, cid) for cid in latest)
     uow.catalog.upsert_suggestions(workspace_id, written, actor)
@@ -283,7 +289,7 @@ def _ensure_datasets(
     first_of: dict[tuple[str, str], int] = {}
     for level in range(max((len(c) for c in chains), default=0)):
         wanted: dict[tuple[str, str], Row] = {}
-        for index, (qn, chain) in enumerate(zip(names, chains, strict=True)):
+        for index, (table, qn, chain) in enumerate(zip(tables, names, chains, strict=True)):
             if level >= len(chain):
                 continue
             ptype, pname = chain[level]
@@ -300,6 +306,8 @@ def _ensure_datasets(
                 "parent_id": parent["id"] if parent else None,
                 "data_source_id": root["id"] if root else None,
             }
+            if level == len(chain) - 1:  # the table itself: inserted with what the scan says about it
+                wanted[key].update(properties=table.properties, description=table.description or "")
             first_of[key] = index
         for (key, asked), (row, created) in zip(
             wanted.items(), uow.catalog.ensure_many(workspace_id, list(wanted.values()), actor), strict=True

@@ -69,17 +69,22 @@ class CatalogRepository:
 
     def ensure_many(self, workspace_id: UUID, assets: Sequence[Row], actor: str) -> list[tuple[Row, bool]]:
         """``ensure`` for many assets in two statements: each of ``assets`` (type, namespace, name,
-        display_name, parent_id, data_source_id; distinct qualified names) inserted when missing;
-        (row, created) in input order."""
+        display_name, parent_id, data_source_id, optional properties and description; distinct
+        qualified names) inserted when missing; (row, created) in input order. An inserted row has no
+        owners, terms or classifications yet, so its search columns are written with it: it needs no
+        ``refresh_search``."""
         if not assets:
             return []
         inserted = self._conn.execute(
             "INSERT INTO catalog_assets (id, workspace_id, type, namespace, name, display_name, parent_id,"
-            " data_source_id, created_by)"
-            " SELECT v.id, %s, v.type, v.namespace, v.name, v.display_name, v.parent_id, v.data_source_id, %s"
-            " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::uuid[], %s::uuid[])"
-            " WITH ORDINALITY AS v(id, type, namespace, name, display_name, parent_id, data_source_id, n)"
-            " ORDER BY v.n ON CONFLICT (workspace_id, namespace, name) DO NOTHING RETURNING *",
+            " data_source_id, properties, description, created_by, search_vector)"
+            " SELECT a.id, %s, a.type, a.namespace, a.name, a.display_name, a.parent_id, a.data_source_id,"
+            f" a.properties, a.description, %s, {_SEARCH_VECTOR}"
+            " FROM (SELECT v.*, '{}'::text[] AS tags FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[],"
+            " %s::text[], %s::uuid[], %s::uuid[], %s::jsonb[], %s::text[]) WITH ORDINALITY AS v(id, type, namespace,"
+            " name, display_name, parent_id, data_source_id, properties, description, n)) a"
+            " CROSS JOIN (SELECT NULL::text AS words) t"
+            " ORDER BY a.n ON CONFLICT (workspace_id, namespace, name) DO NOTHING RETURNING *",
             (
                 workspace_id,
                 actor,
@@ -90,6 +95,8 @@ class CatalogRepository:
                 [a["display_name"] for a in assets],
                 [a["parent_id"] for a in assets],
                 [a["data_source_id"] for a in assets],
+                [Jsonb(a.get("properties") or {}) for a in assets],
+                [a.get("description") or "" for a in assets],
             ),
         ).fetchall()
         found = {(r["namespace"], r["name"]): (r, True) for r in inserted}
@@ -105,20 +112,30 @@ class CatalogRepository:
 
     def insert_columns(self, workspace_id: UUID, columns: Sequence[Row], actor: str) -> list[Row]:
         """Column assets (namespace, name, display_name, parent_id, data_source_id, data_type, ordinal,
-        description) inserted; one that already exists gets the given type, ordinal and description."""
+        description, and ``suggested``: the ids and sensitivity labels of the scan suggestions about to
+        be written for it) inserted with their search columns as ``refresh_search`` would compute them
+        once those suggestions exist. One that already exists gets the given type, ordinal and
+        description only, and comes back with ``inserted`` false: it needs ``refresh_search``."""
         if not columns:
             return []
+        ranks = [
+            max((LABELS.index(label) for _, label in c["suggested"] if label in LABELS), default=None) for c in columns
+        ]
         return self._conn.execute(
             "INSERT INTO catalog_assets (id, workspace_id, type, namespace, name, display_name, parent_id,"
-            " data_source_id, data_type, ordinal, description, created_by)"
-            " SELECT v.id, %s, 'column', v.namespace, v.name, v.display_name, v.parent_id, v.data_source_id,"
-            " v.data_type, v.ordinal, v.description, %s"
-            " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[], %s::uuid[], %s::text[],"
-            " %s::int[], %s::text[]) WITH ORDINALITY"
-            " AS v(id, namespace, name, display_name, parent_id, data_source_id, data_type, ordinal, description, n)"
-            " ORDER BY v.n ON CONFLICT (workspace_id, namespace, name) DO UPDATE SET"
+            " data_source_id, data_type, ordinal, description, created_by, classification_ids, sensitivity_rank,"
+            " sensitivity, search_vector)"
+            " SELECT a.id, %s, 'column', a.namespace, a.name, a.display_name, a.parent_id, a.data_source_id,"
+            " a.data_type, a.ordinal, a.description, %s,"
+            " ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text(a.classification_ids) x ORDER BY x),"
+            f" a.sensitivity_rank, (ARRAY{list(LABELS)!r}::text[])[a.sensitivity_rank + 1], {_SEARCH_VECTOR}"
+            " FROM (SELECT v.*, '{}'::text[] AS tags FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[],"
+            " %s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::jsonb[], %s::smallint[])"
+            " WITH ORDINALITY AS v(id, namespace, name, display_name, parent_id, data_source_id, data_type, ordinal,"
+            " description, classification_ids, sensitivity_rank, n)) a CROSS JOIN (SELECT NULL::text AS words) t"
+            " ORDER BY a.n ON CONFLICT (workspace_id, namespace, name) DO UPDATE SET"
             " data_type = EXCLUDED.data_type, ordinal = EXCLUDED.ordinal, description = EXCLUDED.description,"
-            " updated_at = now() RETURNING *",
+            " updated_at = now() RETURNING *, (xmax = 0) AS inserted",
             (
                 workspace_id,
                 actor,
@@ -131,6 +148,8 @@ class CatalogRepository:
                 [c["data_type"] for c in columns],
                 [c["ordinal"] for c in columns],
                 [c["description"] for c in columns],
+                [Jsonb([cid for cid, _ in c["suggested"]]) for c in columns],
+                ranks,
             ),
         ).fetchall()
 

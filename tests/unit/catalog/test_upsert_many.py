@@ -221,3 +221,54 @@ def test_a_bad_table_fails_the_whole_batch(database):
     with UnitOfWork(database) as uow:
         left = uow.connection.execute("SELECT count(*) AS n FROM catalog_assets WHERE workspace_id = %s", (workspace,))
         assert left.fetchone()["n"] == 0
+
+
+def test_rows_inserted_by_a_batch_carry_the_search_columns_refresh_would_compute(database):
+    workspace = new_workspace(database)
+    mixed = DiscoveredTable.model_validate(
+        {
+            "namespace": PG,
+            "name": "crm.Kunden_Daten.Adressbuch",
+            "scan_id": "s1",
+            "description": "Kundenadressen (Straße, Ort)",
+            "columns": [
+                {
+                    "name": "E-Mail Adresse",
+                    "data_type": "text",
+                    "description": "primäre Adresse",
+                    "classifications": [
+                        {"classification_id": "email_address", "confidence": 0.9, "sensitivity": "Confidential"},
+                        {"classification_id": "person_name", "confidence": 0.6, "sensitivity": "Internal"},
+                        {"classification_id": "email_address", "confidence": 0.8, "sensitivity": "Confidential"},
+                    ],
+                },
+                {
+                    "name": "ssn",
+                    "data_type": "text",
+                    "classifications": [
+                        {"classification_id": "us_ssn", "confidence": 0.9, "sensitivity": "Highly Confidential"},
+                        {"classification_id": "custom_id", "confidence": 0.7, "sensitivity": "Public"},
+                    ],
+                },
+                {"name": "notes", "data_type": "text"},
+            ],
+        }
+    )
+    batched(database, workspace, [*FIRST, mixed])
+    fields = "classification_ids, sensitivity, sensitivity_rank, search_vector, owner_ids, term_ids"
+    query = f"SELECT name, {fields} FROM catalog_assets WHERE workspace_id = %s ORDER BY name"
+    with UnitOfWork(database) as uow:
+        written = uow.connection.execute(query, (workspace,)).fetchall()
+        ids = [
+            r["id"]
+            for r in uow.connection.execute("SELECT id FROM catalog_assets WHERE workspace_id = %s", (workspace,))
+        ]
+        uow.catalog.refresh_search(ids)
+        refreshed = uow.connection.execute(query, (workspace,)).fetchall()
+    assert len(written) == 1 + 3 + 4 + 5 + 11  # source, databases, schemas, tables, columns
+    assert written == refreshed
+    by_name = {r["name"]: r for r in written}
+    email = by_name["crm.Kunden_Daten.Adressbuch#E-Mail Adresse"]
+    assert email["classification_ids"] == ["email_address", "person_name"] and email["sensitivity"] == "Confidential"
+    assert by_name["crm.Kunden_Daten.Adressbuch#ssn"]["sensitivity"] == "Highly Confidential"
+    assert by_name["crm.Kunden_Daten.Adressbuch#notes"]["sensitivity"] is None
