@@ -10,7 +10,8 @@ What it does:
    from the TRAINING locales only (``TRAIN_LOCALES``; the accuracy benchmark uses the disjoint
    ``EVAL_LOCALES``), ``--per-label`` columns per classification plus ``--negatives`` unclassified
    columns (amounts, SKUs, categories, statuses, years, booleans, counts, ratings, free text,
-   non-birth dates, ids, companies, cities...), with blanks, bad rows and header-style noise.
+   non-birth dates, ids and prefixed business keys such as ``C-1042``, companies and product names
+   under a plain ``name`` header, cities...), with blanks, bad rows and header-style noise.
 2. Builds each column's observation through the engine's own cheap signals (pattern pass +
    column-name match), exactly as at classification time, so features cannot drift.
 3. Fits TF-IDF vectorisers (name, values, value shapes) and a multinomial LogisticRegression.

@@ -153,9 +153,7 @@ def _bitcoin(_: Faker, rng: random.Random) -> str:
 
 def _wallet(fk: Faker, rng: random.Random) -> str:
     return (
-        _bitcoin(fk, rng)
-        if rng.random() < 0.6
-        else "0x" + "".join(rng.choice("0123456789abcdef") for _ in range(40))
+        _bitcoin(fk, rng) if rng.random() < 0.6 else "0x" + "".join(rng.choice("0123456789abcdef") for _ in range(40))
     )
 
 
@@ -280,9 +278,7 @@ def _geo(fk: Faker, rng: random.Random) -> str:
 
 def _amount(_: Faker, rng: random.Random) -> str:
     value = rng.uniform(0, 5000) if rng.random() < 0.8 else rng.uniform(0, 2_000_000)
-    return rng.choice(
-        (f"{value:.2f}", f"{value:,.2f}", f"${value:,.2f}", f"{value:.2f} EUR", f"{round(value)}")
-    )
+    return rng.choice((f"{value:.2f}", f"{value:,.2f}", f"${value:,.2f}", f"{value:.2f} EUR", f"{round(value)}"))
 
 
 def _sku(_: Faker, rng: random.Random) -> str:
@@ -329,6 +325,101 @@ STATUS_WORDS = (
     "closed",
     "on hold",
 )
+
+
+PRODUCT_ADJECTIVES = (
+    "Classic",
+    "Compact",
+    "Deluxe",
+    "Ergonomic",
+    "Portable",
+    "Premium",
+    "Rustic",
+    "Smart",
+    "Ultra",
+    "Wireless",
+    "Heavy-Duty",
+    "Organic",
+    "Vintage",
+    "Modern",
+    "Foldable",
+    "Waterproof",
+    "Mini",
+    "Pro",
+)
+PRODUCT_MATERIALS = (
+    "Steel",
+    "Cotton",
+    "Leather",
+    "Bamboo",
+    "Ceramic",
+    "Glass",
+    "Oak",
+    "Aluminium",
+    "Wool",
+    "Plastic",
+    "Silicone",
+    "Linen",
+    "Carbon",
+    "Granite",
+    "Copper",
+    "Rubber",
+)
+PRODUCT_NOUNS = (
+    "Chair",
+    "Desk Lamp",
+    "Backpack",
+    "Water Bottle",
+    "Headphones",
+    "Keyboard",
+    "Sneakers",
+    "Blender",
+    "Coffee Maker",
+    "Jacket",
+    "Notebook",
+    "Phone Case",
+    "Tent",
+    "Watch",
+    "Mug",
+    "Pillow",
+    "Drill",
+    "Speaker",
+    "Monitor",
+    "Bike Helmet",
+    "Scarf",
+    "Frying Pan",
+    "Yoga Mat",
+    "Charger",
+)
+
+
+def _product_name(_: Faker, rng: random.Random) -> str:
+    """Catalogue-style product names: the non-person values most often headed plain ``name``."""
+    words = [rng.choice(PRODUCT_NOUNS)]
+    if rng.random() < 0.7:
+        words.insert(0, rng.choice(PRODUCT_MATERIALS))
+    if rng.random() < 0.6:
+        words.insert(0, rng.choice(PRODUCT_ADJECTIVES))
+    name = " ".join(words)
+    suffix = rng.random()
+    if suffix < 0.2:
+        name += f" {rng.randint(2, 9)}{rng.choice(('00', '000', 'X', 'S'))}"
+    elif suffix < 0.35:
+        name += f" ({rng.choice(('Black', 'White', 'Blue', 'Red', 'Grey'))})"
+    elif suffix < 0.45:
+        name += f" - {rng.choice((2, 4, 6, 12))} Pack"
+    return name
+
+
+def _prefixed_id(_: Faker, rng: random.Random) -> str:
+    """Business keys such as ``C-1042``, ``CUST00731``, ``ORD-2024-000123``: letters, digits, dashes
+    that look like country-prefixed postcodes or licence numbers but identify a record."""
+    prefix = "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.choice((1, 1, 2, 3, 4))))
+    separator = rng.choice(("-", "-", "", "_"))
+    digits = _digits(rng, rng.randint(3, 8))
+    if rng.random() < 0.2:
+        return f"{prefix}{separator}{rng.randint(2015, 2026)}{separator or '-'}{digits}"
+    return f"{prefix}{separator}{digits}"
 
 
 def _free_text(fk: Faker, rng: random.Random) -> str:
@@ -747,8 +838,16 @@ NEGATIVE: tuple[tuple[Gen, tuple[str, ...]], ...] = (
         lambda f, r: str(r.randint(100000, 9999999)),
         ("order_id", "invoice_no", "ticket_number", "customer_id", "ref_no", "batch_id"),
     ),
-    (lambda f, r: f.company(), ("company", "company_name", "employer", "vendor", "supplier", "organization")),
-    (lambda f, r: f.city(), ("city", "town", "ship_city", "branch_city", "City")),
+    (
+        lambda f, r: f.company(),
+        ("company", "company_name", "employer", "vendor", "supplier", "organization", "name", "Name"),
+    ),
+    (
+        _prefixed_id,
+        ("customer_id", "client_id", "order_ref", "account_ref", "member_id", "ticket_id", "CustomerID", "case_no"),
+    ),
+    (_product_name, ("name", "Name", "product_name", "item_name", "product", "item", "product_title", "title")),
+    (lambda f, r: f.city(), ("city", "town", "ship_city", "branch_city", "City", "city_name")),
     (lambda f, r: f.country(), ("country", "country_name", "nationality_country", "origin")),
     (lambda f, r: f.job(), ("job_title", "occupation", "position", "role_title")),
     (lambda f, r: f.color_name(), ("color", "colour", "product_color")),
