@@ -5,12 +5,18 @@ against the fact registry (``core.compliance.facts``: unknown facts, collections
 and ill-typed values are 422s with stable codes) and yields a SQL boolean expression over ``a``
 (the asset) and ``w`` (its workspace). ``violating_assets`` runs it set-based: one query per policy
 and workspace returns every violating asset, so a sweep never loads assets into Python.
+
+Compiled SQL refers to whole-workspace relations (``facts.SHARED``: collection elements, the highest
+column label per asset) as ``{{shared:<name>}}``. ``expand`` inlines them as subqueries, or reads
+them from the temporary tables a ``SharedTables`` filled once for a whole evaluation run (every
+policy of a sweep then reads the same rows instead of recomputing them).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -49,7 +55,9 @@ class _Compiler:
     asset_id, count(*) AS n ... GROUP BY asset_id) cN ON cN.asset_id = a.id``, then ``cN.n IS NOT
     NULL`` for exists and ``COALESCE(cN.n, 0) op value`` for count); ``set_based=False`` keeps the per-asset
     correlated subquery (same results, one probe per asset) for comparison in tests. A collection whose
-    ``where`` tests asset facts (``a``/``w``) is always compiled correlated."""
+    ``where`` tests asset facts (``a``/``w``) is always compiled correlated. Asset facts with a
+    ``joined`` form (``asset.sensitivity``) likewise join their shared relation once instead of
+    probing per asset."""
 
     def __init__(self, set_based: bool = True) -> None:
         self.params: dict[str, Any] = {}
@@ -57,6 +65,7 @@ class _Compiler:
         self.set_based = set_based
         self.joins: list[str] = []  # the per-policy aggregates the predicate refers to (``cN``)
         self._asset_refs = 0  # asset facts compared inside a collection's where
+        self._joined: set[str] = set()  # aliases of joined asset facts already in ``joins``
 
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -96,9 +105,10 @@ class _Compiler:
 
     def counted(self, found: F.Collection, predicate: str) -> str:
         """The alias of a join giving, per asset with any, how many elements match (``n``)."""
+        assert found.shared is not None
         alias = f"c{len(self.joins)}"
         self.joins.append(
-            f"LEFT JOIN (SELECT e.asset_id, count(*) AS n FROM ({found.set_source}) e WHERE {predicate}"
+            f"LEFT JOIN (SELECT e.asset_id, count(*) AS n FROM {F.shared_ref(found.shared.name)} e WHERE {predicate}"
             f" GROUP BY e.asset_id) {alias} ON {alias}.asset_id = a.id"
         )
         return alias
@@ -121,7 +131,7 @@ class _Compiler:
         self.collections.add(name)
         before = self._asset_refs
         predicate = self.node(where, path + ".where", found) if where is not None else "true"
-        correlated = not self.set_based or not found.set_source or self._asset_refs != before
+        correlated = not self.set_based or found.shared is None or self._asset_refs != before
         return found, predicate, correlated
 
     def compare(self, node: Compare, path: str, element: F.Collection | None) -> str:
@@ -137,12 +147,18 @@ class _Compiler:
                 code="unknown_fact",
                 details=[{"field": path + ".fact", "known": known}],
             )
+        fact_sql = fact.sql
+        if fact.joined is not None and self.set_based:
+            shared, alias, fact_sql = fact.joined
+            if alias not in self._joined:
+                self._joined.add(alias)
+                self.joins.append(f"LEFT JOIN {F.shared_ref(shared)} {alias} ON {alias}.asset_id = a.id")
         if node.op in (Op.EXISTS, Op.MISSING):
             if node.value is not None:
                 raise PolicyError(
                     f"{path}: {node.op} takes no value", code="invalid_value", details=[{"field": path + ".value"}]
                 )
-            return f"({fact.sql} IS {'NOT ' if node.op is Op.EXISTS else ''}NULL)"
+            return f"({fact_sql} IS {'NOT ' if node.op is Op.EXISTS else ''}NULL)"
         if node.op is Op.CONTAINS:
             if fact.kind is not F.Kind.TEXT_ARRAY:
                 raise PolicyError(
@@ -150,7 +166,7 @@ class _Compiler:
                     code="invalid_operator",
                     details=[{"field": path + ".op"}],
                 )
-            return f"COALESCE({self.param(self.scalar(fact, node.value, path))} = ANY({fact.sql}), false)"
+            return f"COALESCE({self.param(self.scalar(fact, node.value, path))} = ANY({fact_sql}), false)"
         if fact.kind is F.Kind.TEXT_ARRAY:
             raise PolicyError(
                 f"{path}: {node.fact} is a list: use contains",
@@ -166,7 +182,7 @@ class _Compiler:
                 )
             values = [self.scalar(fact, v, f"{path}.value[{i}]") for i, v in enumerate(node.value)]
             negate = "NOT " if node.op is Op.NOT_IN else ""
-            return f"COALESCE({negate}({fact.sql} = ANY({self.param(values)})), false)"
+            return f"COALESCE({negate}({fact_sql} = ANY({self.param(values)})), false)"
         if node.op in (Op.LT, Op.LTE, Op.GT, Op.GTE) and fact.kind not in _ORDERED:
             raise PolicyError(
                 f"{path}: {node.op} applies to numbers and sensitivity labels",
@@ -174,7 +190,7 @@ class _Compiler:
                 details=[{"field": path + ".op"}],
             )
         value = self.scalar(fact, node.value, path + ".value")
-        return f"COALESCE({fact.sql} {_SQL_OPS[node.op]} {self.param(value)}, false)"
+        return f"COALESCE({fact_sql} {_SQL_OPS[node.op]} {self.param(value)}, false)"
 
     def scalar(self, fact: F.Fact, value: Any, path: str) -> Any:
         """The SQL parameter for one comparison value, checked against the fact's type and values."""
@@ -244,15 +260,84 @@ def scope_sql(asset_types: Sequence[str]) -> tuple[str, dict[str, Any]]:
     )
 
 
-def violation_query(compiled: CompiledCondition, asset_types: Sequence[str]) -> tuple[str, dict[str, Any]]:
-    """``SELECT a.id`` of every violating asset (params: workspace_id, asset_ids or None, context)."""
+_SHARED_REF = re.compile(r"\{\{shared:(\w+)\}\}")
+
+
+def shared_names(sql: str) -> list[str]:
+    """The shared relations ``sql`` refers to, directly or through another, dependencies first."""
+    found: list[str] = []
+
+    def visit(text: str) -> None:
+        for name in _SHARED_REF.findall(text):
+            if name not in found:
+                visit(F.SHARED[name].sql)
+                found.append(name)
+
+    visit(sql)
+    return found
+
+
+def expand(sql: str, tables: Mapping[str, str] | None = None) -> str:
+    """``sql`` with each shared relation replaced by its table in ``tables`` or its inline subquery."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if tables and name in tables:
+            return tables[name]
+        return f"({expand(F.SHARED[name].sql, tables)})"
+
+    return _SHARED_REF.sub(replace, sql)
+
+
+class SharedTables:
+    """The shared relations of one evaluation run, each filled once into a temporary table.
+
+    ``params`` carries ``workspace_id`` and the context (``reader_roles``, ``categories``); a scoped
+    relation is filled once per asset-type scope. The tables live until ``drop`` (or the end of the
+    transaction)."""
+
+    def __init__(self, conn: psycopg.Connection, params: dict[str, Any], prefix: str) -> None:
+        self._conn = conn
+        self._params = params
+        self._prefix = prefix
+        self._tables: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def for_query(self, sql: str, asset_types: Sequence[str]) -> dict[str, str]:
+        """The tables (by relation name) to read ``sql``'s shared relations from, filling missing ones."""
+        resolved: dict[str, str] = {}
+        for name in shared_names(sql):
+            relation = F.SHARED[name]
+            key = (name, tuple(asset_types) if relation.scoped else ())
+            table = self._tables.get(key)
+            if table is None:
+                table = f"{self._prefix}_{len(self._tables)}"
+                self._conn.execute(
+                    f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS {expand(relation.sql, resolved)}",
+                    {**self._params, "asset_types": list(asset_types)},
+                )
+                self._conn.execute(f"ANALYZE {table}")
+                self._tables[key] = table
+            resolved[name] = table
+        return resolved
+
+    def drop(self) -> None:
+        for table in self._tables.values():
+            self._conn.execute(f"DROP TABLE IF EXISTS {table}")
+        self._tables.clear()
+
+
+def violation_query(
+    compiled: CompiledCondition, asset_types: Sequence[str], tables: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """``SELECT a.id`` of every violating asset (params: workspace_id, asset_ids or None, context);
+    shared relations read from ``tables`` when given, else inline."""
     where, params = scope_sql(asset_types)
     joins = "".join(f" {j}" for j in compiled.joins)
     sql = (
         f"SELECT a.id FROM catalog_assets a JOIN workspaces w ON w.id = a.workspace_id{joins}"
         f" WHERE {where} AND {compiled.sql}"
     )
-    return sql, {**params, **compiled.params}
+    return expand(sql, tables), {**params, **compiled.params}
 
 
 def violating_assets(

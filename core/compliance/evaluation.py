@@ -1,11 +1,25 @@
 """Evaluate a workspace's policies and reconcile violations, set-based in SQL.
 
-For each policy (every framework pack policy plus the workspace's enabled custom policies) one
-statement finds the violating assets, opens a violation for each one without an open violation of
-the same policy (``ON CONFLICT`` on the open-violation key: deduplicated), refreshes the ones still
-violating, closes the ones whose condition no longer holds (``resolution = 'automatic'``), writes
-their history and outbox events, and the evaluation is recorded with the policy's version. Then
-accepted risks past their expiry reopen and overdue violations escalate (events).
+One run (``evaluate_workspace``): accepted risks past their expiry reopen; each policy (every
+framework pack policy plus the workspace's enabled custom policies) adds its violating assets to a
+temporary hit list (one statement per policy; in a whole-workspace run the relations policies share,
+such as classification elements or column labels, are filled once into temporary tables first); then
+a few statements reconcile every policy at once against that list:
+
+* violations are opened for hits without an open violation of the same policy and asset (one open
+  violation per policy+asset: ``ON CONFLICT`` on the open-violation key), each with its ``detected``
+  history entry and ``datawave.compliance.violation.detected`` outbox event;
+* open violations no longer hit are closed (``resolution = 'automatic'``, ``auto_resolved`` history,
+  ``resolved`` event; a false positive is closed as ``condition_cleared``);
+* open violations still hit are left alone unless their policy version changed (then the version is
+  updated). Their ``last_seen_at`` is not rewritten each run: the evaluation records its policy's
+  version and ``seen_at`` (the run's transaction time), and a violation reads as last seen at the
+  latest full evaluation of its policy while it was open (``ComplianceRepository``). Runs over some
+  assets only (event-driven) are not full evaluations and refresh the stored ``last_seen_at`` of their
+  few hits instead.
+
+Then overdue violations escalate (history and ``overdue`` events, set-based), risk history is
+appended (whole-workspace runs) and the run is audited when it changed anything.
 """
 
 from __future__ import annotations
@@ -25,6 +39,7 @@ from core.auth.access import Access
 from core.compliance import engine
 from core.compliance.conditions import Condition
 from core.compliance.engine import CompiledCondition
+from core.compliance.facts import shared_ref
 from core.compliance.model import EvaluationSummary, Severity
 from core.compliance.packs import pack_rules
 from core.observability import current_correlation_id
@@ -88,18 +103,73 @@ def context(uow: UnitOfWork) -> dict[str, Any]:
     return engine.reader_context(uow.connection, uow.authz.role_catalog())
 
 
-_RECONCILE = """
-WITH hits AS ({hits}),
-upserted AS (
+_RULES = """rules AS (
+    SELECT * FROM unnest(%(refs)s::text[], %(versions)s::int[], %(titles)s::text[], %(frameworks)s::text[],
+                         %(severities)s::text[], %(dues)s::interval[])
+        AS r(ref, version, title, framework, severity, due)
+)"""
+
+# The hits without an open violation (computed before inserting: an anti-join inside the INSERT
+# would be planned against the table as it was before the statement, and a nested loop over the rows
+# the statement inserts is quadratic on the first sweep of a large workspace).
+_FRESH = """
+CREATE TEMPORARY TABLE {fresh} ON COMMIT DROP AS
+SELECT h.policy_ref, h.asset_id FROM {hits} h
+ WHERE NOT EXISTS (SELECT 1 FROM compliance_violations v
+                    WHERE v.policy_ref = h.policy_ref AND v.asset_id = h.asset_id AND v.closed_at IS NULL)
+"""
+
+# ON CONFLICT: a concurrent run may have opened the same violation meanwhile (one open violation
+# per policy+asset); it is skipped, without history or event.
+_OPEN = """
+WITH {rules},
+opened AS (
     INSERT INTO compliance_violations (id, workspace_id, policy_ref, policy_version, title, framework, severity,
                                        asset_id, status, due_at)
-    SELECT gen_random_uuid(), %(workspace_id)s, %(ref)s, %(version)s, %(title)s, %(framework)s, %(severity)s,
-           h.id, 'detected', now() + %(due)s
-      FROM hits h
-    ON CONFLICT (policy_ref, asset_id) WHERE closed_at IS NULL
-    DO UPDATE SET last_seen_at = now(), policy_version = EXCLUDED.policy_version
-    RETURNING id, asset_id, (xmax = 0) AS inserted
+    SELECT gen_random_uuid(), %(workspace_id)s, r.ref, r.version, r.title, r.framework, r.severity, f.asset_id,
+           'detected', now() + r.due
+      FROM {fresh} f JOIN rules r ON r.ref = f.policy_ref
+    ON CONFLICT (policy_ref, asset_id) WHERE closed_at IS NULL DO NOTHING
+    RETURNING id, asset_id, policy_ref, policy_version, severity
 ),
+history AS (
+    INSERT INTO compliance_violation_events (violation_id, workspace_id, actor, action, to_status, note)
+    SELECT id, %(workspace_id)s, %(actor)s, 'detected', 'detected',
+           'policy ' || policy_ref || ' version ' || policy_version
+      FROM opened
+),
+events AS (
+    INSERT INTO outbox_events (id, type, source, subject, workspace_id, data)
+    SELECT gen_random_uuid(), 'datawave.compliance.violation.detected', %(source)s, 'violations/' || id::text,
+           %(workspace_id)s, jsonb_build_object('violation_id', id, 'asset_id', asset_id, 'policy_ref', policy_ref,
+           'policy_version', policy_version, 'severity', severity)
+      FROM opened
+)
+SELECT policy_ref, count(*) AS n FROM opened GROUP BY policy_ref
+"""
+
+# Still violating: only a changed policy version is written (a rare, whole-policy change). The open
+# violations of another version are found first (usually none), then checked against the hits.
+_NEW_VERSION = """
+WITH {rules},
+stale AS MATERIALIZED (
+    SELECT v.id, v.policy_ref, v.asset_id, r.version FROM compliance_violations v JOIN rules r ON r.ref = v.policy_ref
+     WHERE v.workspace_id = %(workspace_id)s AND v.closed_at IS NULL AND v.policy_version <> r.version
+)
+UPDATE compliance_violations v SET policy_version = s.version
+  FROM stale s
+ WHERE v.id = s.id AND EXISTS (SELECT 1 FROM {hits} h WHERE h.policy_ref = s.policy_ref AND h.asset_id = s.asset_id)
+"""
+
+# A run over some assets only is not a full evaluation: its hits record when they were last seen.
+_SEEN = """
+UPDATE compliance_violations v SET last_seen_at = now()
+  FROM {hits} h
+ WHERE v.policy_ref = h.policy_ref AND v.asset_id = h.asset_id AND v.closed_at IS NULL AND v.last_seen_at < now()
+"""
+
+_CLOSE = """
+WITH {rules},
 closed AS (
     UPDATE compliance_violations v SET
            status = CASE WHEN v.status = 'false_positive' THEN v.status ELSE 'resolved' END,
@@ -107,112 +177,135 @@ closed AS (
            resolved_by = CASE WHEN v.status = 'false_positive' THEN v.resolved_by ELSE %(actor)s END,
            resolved_at = CASE WHEN v.status = 'false_positive' THEN v.resolved_at ELSE now() END,
            closed_at = now()
-     WHERE v.workspace_id = %(workspace_id)s AND v.policy_ref = %(ref)s AND v.closed_at IS NULL
+      FROM rules r
+     WHERE v.workspace_id = %(workspace_id)s AND v.policy_ref = r.ref AND v.closed_at IS NULL
        AND (%(asset_ids)s::uuid[] IS NULL OR v.asset_id = ANY(%(asset_ids)s::uuid[]))
-       AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.id = v.asset_id)
-    RETURNING v.id, v.asset_id, v.status
+       AND NOT EXISTS (SELECT 1 FROM {hits} h WHERE h.policy_ref = v.policy_ref AND h.asset_id = v.asset_id)
+    RETURNING v.id, v.asset_id, v.status, v.policy_ref, r.version, r.severity
 ),
 history AS (
     INSERT INTO compliance_violation_events (violation_id, workspace_id, actor, action, to_status, note)
-    SELECT id, %(workspace_id)s, %(actor)s, 'detected', 'detected', %(detected_note)s FROM upserted WHERE inserted
-    UNION ALL
     SELECT id, %(workspace_id)s, %(actor)s,
            CASE WHEN status = 'resolved' THEN 'auto_resolved' ELSE 'condition_cleared' END, status,
            'the policy condition no longer holds' FROM closed
 ),
 events AS (
     INSERT INTO outbox_events (id, type, source, subject, workspace_id, data)
-    SELECT gen_random_uuid(), 'datawave.compliance.violation.' || kind, %(source)s, 'violations/' || id::text,
-           %(workspace_id)s, jsonb_build_object('violation_id', id, 'asset_id', asset_id, 'policy_ref', %(ref)s,
-           'policy_version', %(version)s, 'severity', %(severity)s)
-      FROM (SELECT id, asset_id, 'detected' AS kind FROM upserted WHERE inserted
-            UNION ALL SELECT id, asset_id, 'resolved' FROM closed WHERE status = 'resolved') x
+    SELECT gen_random_uuid(), 'datawave.compliance.violation.resolved', %(source)s, 'violations/' || id::text,
+           %(workspace_id)s, jsonb_build_object('violation_id', id, 'asset_id', asset_id, 'policy_ref', policy_ref,
+           'policy_version', version, 'severity', severity)
+      FROM closed WHERE status = 'resolved'
 )
-SELECT (SELECT count(*) FROM hits) AS violating,
-       (SELECT count(*) FROM upserted WHERE inserted) AS opened,
-       (SELECT count(*) FROM closed) AS resolved
+SELECT policy_ref, count(*) AS n FROM closed GROUP BY policy_ref
 """
 
 
+def _rule_params(rules: Sequence[Rule]) -> dict[str, Any]:
+    return {
+        "refs": [r.ref for r in rules],
+        "versions": [r.version for r in rules],
+        "titles": [r.title for r in rules],
+        "frameworks": [r.framework for r in rules],
+        "severities": [r.severity.value for r in rules],
+        "dues": [r.severity.due_in for r in rules],
+    }
+
+
 def reconcile(
-    uow: UnitOfWork, rule: Rule, workspace_id: UUID, ctx: dict[str, Any], asset_ids: Sequence[UUID] | None
-) -> tuple[int, int, int]:
-    """(violating, opened, resolved) for one policy in one workspace."""
-    hits, params = engine.violation_query(rule.compiled, rule.asset_types)
-    row = uow.connection.execute(
-        _RECONCILE.format(hits=hits),
-        {
-            **params,
-            **ctx,
-            "workspace_id": workspace_id,
-            "asset_ids": list(asset_ids) if asset_ids is not None else None,
-            "ref": rule.ref,
-            "version": rule.version,
-            "title": rule.title,
-            "framework": rule.framework,
-            "severity": rule.severity.value,
-            "due": rule.severity.due_in,
-            "actor": ENGINE_ACTOR,
-            "detected_note": f"policy {rule.ref} version {rule.version}",
-            "source": f"/datawave/workspaces/{workspace_id}/compliance",
-        },
-    ).fetchone()
-    return int(row["violating"]), int(row["opened"]), int(row["resolved"])
+    uow: UnitOfWork, rules: Sequence[Rule], workspace_id: UUID, hits: str, asset_ids: Sequence[UUID] | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Reconcile every rule's violations with the hit list ``hits`` (a table of policy_ref, asset_id):
+    (opened, resolved) counts by policy ref."""
+    conn = uow.connection
+    params = {
+        **_rule_params(rules),
+        "workspace_id": workspace_id,
+        "asset_ids": list(asset_ids) if asset_ids is not None else None,
+        "actor": ENGINE_ACTOR,
+        "source": f"/datawave/workspaces/{workspace_id}/compliance",
+    }
+    fmt = {"rules": _RULES, "hits": hits, "fresh": f"{hits}_fresh"}
+    conn.execute(_FRESH.format(**fmt))
+    opened = {r["policy_ref"]: int(r["n"]) for r in conn.execute(_OPEN.format(**fmt), params).fetchall()}
+    conn.execute("DROP TABLE {fresh}".format(**fmt))
+    conn.execute(_NEW_VERSION.format(**fmt), params)
+    if asset_ids is not None:
+        conn.execute(_SEEN.format(**fmt))
+    resolved = {r["policy_ref"]: int(r["n"]) for r in conn.execute(_CLOSE.format(**fmt), params).fetchall()}
+    return opened, resolved
+
+
+_EXPIRE = """
+WITH expired AS (
+    UPDATE compliance_violations SET status = 'detected', escalated_at = NULL
+     WHERE workspace_id = %(workspace_id)s AND status = 'accepted_risk' AND closed_at IS NULL
+       AND accepted_until <= now()
+    RETURNING id, asset_id, policy_ref
+),
+history AS (
+    INSERT INTO compliance_violation_events (violation_id, workspace_id, actor, action, from_status, to_status, note)
+    SELECT id, %(workspace_id)s, %(actor)s, 'risk_expired', 'accepted_risk', 'detected', 'the risk acceptance expired'
+      FROM expired
+),
+events AS (
+    INSERT INTO outbox_events (id, type, source, subject, workspace_id, data)
+    SELECT gen_random_uuid(), 'datawave.compliance.violation.risk_expired', %(source)s, 'violations/' || id::text,
+           %(workspace_id)s, jsonb_build_object('violation_id', id, 'asset_id', asset_id, 'policy_ref', policy_ref)
+      FROM expired
+)
+SELECT count(*) AS n FROM expired
+"""
 
 
 def _expire_accepted_risks(uow: UnitOfWork, workspace_id: UUID) -> int:
-    rows = uow.connection.execute(
-        "UPDATE compliance_violations SET status = 'detected', escalated_at = NULL"
-        " WHERE workspace_id = %s AND status = 'accepted_risk' AND closed_at IS NULL AND accepted_until <= now()"
-        " RETURNING id, asset_id, policy_ref",
-        (workspace_id,),
-    ).fetchall()
-    for row in rows:
-        uow.compliance.add_event(
-            row["id"],
-            workspace_id,
-            ENGINE_ACTOR,
-            "risk_expired",
-            "accepted_risk",
-            "detected",
-            "the risk acceptance expired",
-        )
-        uow.outbox.add(
-            "datawave.compliance.violation.risk_expired",
-            workspace_id=workspace_id,
-            subject=f"violations/{row['id']}",
-            data={"violation_id": str(row["id"]), "asset_id": str(row["asset_id"]), "policy_ref": row["policy_ref"]},
-        )
-    return len(rows)
+    """Accepted risks past their expiry are detected again (history entry and event each)."""
+    row = uow.connection.execute(
+        _EXPIRE,
+        {
+            "workspace_id": workspace_id,
+            "actor": ENGINE_ACTOR,
+            "source": f"/datawave/workspaces/{workspace_id}/compliance",
+        },
+    ).fetchone()
+    return int(row["n"])
+
+
+# ``to_json(ts) #>> '{}'``: the ISO 8601 text of a timestamp (as ``datetime.isoformat`` writes it,
+# in the session's time zone).
+_ESCALATE = """
+WITH escalated AS (
+    UPDATE compliance_violations SET escalated_at = now()
+     WHERE workspace_id = %(workspace_id)s AND closed_at IS NULL AND escalated_at IS NULL
+       AND status IN ('detected', 'investigating', 'remediating') AND due_at < now()
+    RETURNING id, asset_id, policy_ref, severity, assignee, to_json(due_at) #>> '{}' AS due_at
+),
+history AS (
+    INSERT INTO compliance_violation_events (violation_id, workspace_id, actor, action, note)
+    SELECT id, %(workspace_id)s, %(actor)s, 'escalated', 'overdue since ' || due_at FROM escalated
+),
+events AS (
+    INSERT INTO outbox_events (id, type, source, subject, workspace_id, data)
+    SELECT gen_random_uuid(), 'datawave.compliance.violation.overdue', %(source)s, 'violations/' || id::text,
+           %(workspace_id)s, jsonb_build_object('violation_id', id, 'asset_id', asset_id, 'policy_ref', policy_ref,
+           'severity', severity, 'assignee', assignee, 'due_at', due_at)
+      FROM escalated
+)
+SELECT count(*) AS n FROM escalated
+"""
 
 
 def escalate_overdue(uow: UnitOfWork, workspace_id: UUID) -> int:
-    """Mark open violations past their due date escalated, once, with an outbox event each."""
-    rows = uow.connection.execute(
-        "UPDATE compliance_violations SET escalated_at = now()"
-        " WHERE workspace_id = %s AND closed_at IS NULL AND escalated_at IS NULL"
-        " AND status IN ('detected', 'investigating', 'remediating') AND due_at < now()"
-        " RETURNING id, asset_id, policy_ref, severity, assignee, due_at",
-        (workspace_id,),
-    ).fetchall()
-    for row in rows:
-        uow.compliance.add_event(
-            row["id"], workspace_id, ENGINE_ACTOR, "escalated", None, None, f"overdue since {row['due_at'].isoformat()}"
-        )
-        uow.outbox.add(
-            "datawave.compliance.violation.overdue",
-            workspace_id=workspace_id,
-            subject=f"violations/{row['id']}",
-            data={
-                "violation_id": str(row["id"]),
-                "asset_id": str(row["asset_id"]),
-                "policy_ref": row["policy_ref"],
-                "severity": row["severity"],
-                "assignee": row["assignee"],
-                "due_at": row["due_at"].isoformat(),
-            },
-        )
-    return len(rows)
+    """Mark open violations past their due date escalated, once, with a history entry and an outbox
+    event each."""
+    row = uow.connection.execute(
+        _ESCALATE,
+        {
+            "workspace_id": workspace_id,
+            "actor": ENGINE_ACTOR,
+            "source": f"/datawave/workspaces/{workspace_id}/compliance",
+        },
+    ).fetchone()
+    return int(row["n"])
 
 
 def evaluate_workspace(
@@ -228,34 +321,53 @@ def evaluate_workspace(
 
     started = time.perf_counter()
     run_id = uuid.uuid4()
+    conn = uow.connection
     ctx = context(uow)
     expired = _expire_accepted_risks(uow, workspace_id)
-    scoped: dict[tuple[str, ...], int] = {}
-    totals = {"violating": 0, "opened": 0, "resolved": 0, "evaluations": 0}
     rules = workspace_rules(uow, workspace_id)
+    prefix = f"compliance_run_{run_id.hex[:12]}"
+    hits = f"{prefix}_hits"
+    conn.execute(f"CREATE TEMPORARY TABLE {hits} (policy_ref text NOT NULL, asset_id uuid NOT NULL) ON COMMIT DROP")
+    # A whole-workspace run fills what policies share once; a run over a few assets reads it inline.
+    shared = engine.SharedTables(conn, {**ctx, "workspace_id": workspace_id}, prefix) if asset_ids is None else None
+    scoped: dict[tuple[str, ...], int] = {}
+    violating: dict[str, int] = {}
+    ids = list(asset_ids) if asset_ids is not None else None
     for rule in rules:
         if rule.asset_types not in scoped:
-            scoped[rule.asset_types] = engine.scoped_count(uow.connection, rule.asset_types, workspace_id, asset_ids)
-        violating, opened, resolved = reconcile(uow, rule, workspace_id, ctx, asset_ids)
-        uow.compliance.add_evaluation(
-            workspace_id,
-            run_id,
-            trigger,
-            rule.ref,
-            rule.version,
-            asset_ids is not None,
-            scoped[rule.asset_types],
-            violating,
-            opened,
-            resolved,
+            scoped[rule.asset_types] = engine.scoped_count(conn, rule.asset_types, workspace_id, asset_ids)
+        tables = (
+            shared.for_query(" ".join([*rule.compiled.joins, rule.compiled.sql]), rule.asset_types) if shared else None
         )
-        totals["violating"] += violating
-        totals["opened"] += opened
-        totals["resolved"] += resolved
-        totals["evaluations"] += scoped[rule.asset_types]
+        sql, params = engine.violation_query(rule.compiled, rule.asset_types, tables)
+        cur = conn.execute(
+            f"INSERT INTO {hits} (policy_ref, asset_id) SELECT %(ref)s, h.id FROM ({sql}) h",
+            {**params, **ctx, "workspace_id": workspace_id, "asset_ids": ids, "ref": rule.ref},
+        )
+        violating[rule.ref] = cur.rowcount
+    conn.execute(f"ANALYZE {hits}")
+    opened, resolved = reconcile(uow, rules, workspace_id, hits, asset_ids)
+    uow.compliance.add_evaluations(
+        workspace_id,
+        run_id,
+        trigger,
+        asset_ids is not None,
+        [
+            (r.ref, r.version, scoped[r.asset_types], violating[r.ref], opened.get(r.ref, 0), resolved.get(r.ref, 0))
+            for r in rules
+        ],
+    )
+    totals = {
+        "violating": sum(violating.values()),
+        "opened": sum(opened.values()),
+        "resolved": sum(resolved.values()),
+        "evaluations": sum(scoped[r.asset_types] for r in rules),
+    }
     escalated = escalate_overdue(uow, workspace_id)
-    if asset_ids is None:
-        risk.record_history(uow, workspace_id)
+    if shared is not None:
+        risk.record_history(uow, workspace_id, shared.for_query(shared_ref("child_rank"), ()))
+        shared.drop()
+    conn.execute(f"DROP TABLE {hits}")
     summary = EvaluationSummary(
         workspace_id=workspace_id,
         run_id=run_id,

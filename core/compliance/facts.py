@@ -1,7 +1,11 @@
 """The catalog facts a policy condition may test, each with its SQL over one asset.
 
 Every fact is evaluated per asset by SQL (``a`` is the asset row of ``catalog_assets``, ``w`` its
-workspace, ``e`` the current element inside a collection). Asset properties policies rely on are set
+workspace, ``e`` the current element inside a collection). What several facts and collections need
+over the whole workspace (the highest label among each asset's columns, the elements of each
+collection) is a ``Shared`` relation: compiled queries refer to it as ``{{shared:<name>}}``, and the
+engine either inlines it as a subquery or, during a workspace evaluation, reads it from a temporary
+table filled once for every policy. Asset properties policies rely on are set
 through ``PATCH /api/v1/catalog/assets/{id}`` (``properties``):
 
 | property | type | meaning |
@@ -50,6 +54,8 @@ class Fact:
     description: str
     values: frozenset[str] | None = None  # the allowed values (text facts with a closed set)
     value_name: str = "value"  # what an unknown value is called in errors ("classification")
+    # Set-based form: (shared relation, alias LEFT JOINed on ``alias.asset_id = a.id``, SQL over it).
+    joined: tuple[str, str, str] | None = None
 
 
 def _bool_property(name: str) -> str:
@@ -61,10 +67,34 @@ def _number_property(name: str) -> str:
 
 
 # The asset's own sensitivity, or the highest of its columns (tables carry their columns' labels).
+# Correlated form (one probe of catalog_assets_child_rank_idx per asset); set-based queries join the
+# ``child_rank`` shared relation instead (``SHARED_RANK_SQL`` over alias ``s_child_rank``).
 ASSET_RANK_SQL = (
     "GREATEST(a.sensitivity_rank, (SELECT max(ch.sensitivity_rank) FROM catalog_assets ch"
-    " WHERE ch.parent_id = a.id AND ch.removed_at IS NULL))"
+    " WHERE ch.workspace_id = a.workspace_id AND ch.parent_id = a.id AND ch.removed_at IS NULL"
+    " AND ch.sensitivity_rank IS NOT NULL))"
 )
+SHARED_RANK_SQL = "GREATEST(a.sensitivity_rank, s_child_rank.rank)"
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A row set over one workspace (``%(workspace_id)s``) that compiled queries share.
+
+    ``scoped`` relations also filter by the policy's ``%(asset_types)s`` (they would otherwise hold
+    a row per asset of every type and reader): materialised once per asset-type scope. ``sql`` may
+    refer to other shared relations."""
+
+    name: str
+    sql: str
+    scoped: bool = False
+
+
+def shared_ref(name: str) -> str:
+    """How compiled SQL refers to a shared relation (see ``core.compliance.engine.expand``)."""
+    return "{{shared:" + name + "}}"
+
+
 REGIONS = frozenset(AZURE_REGIONS)
 
 ASSET_FACTS: dict[str, Fact] = {
@@ -88,6 +118,7 @@ ASSET_FACTS: dict[str, Fact] = {
             "the highest sensitivity of the asset's non-rejected classifications and of its columns'",
             frozenset(SENSITIVITY_LABELS),
             "sensitivity label",
+            joined=("child_rank", "s_child_rank", SHARED_RANK_SQL),
         ),
         Fact(
             "asset.region",
@@ -128,9 +159,9 @@ class Collection:
     source: str  # SQL yielding one row per element, correlated to ``a``
     fields: dict[str, Fact] = field(default_factory=dict)
     description: str = ""
-    # The same elements for every asset of the workspace at once (``%(workspace_id)s``), one row per
-    # element with its asset in ``asset_id`` (never NULL): what the engine compiles set-based against.
-    set_source: str = ""
+    # The same elements for every asset of the workspace at once, one row per element with its asset
+    # in ``asset_id`` (never NULL): what the engine compiles set-based against.
+    shared: Shared | None = None
 
 
 _STATUSES = frozenset({"suggested", "accepted", "rejected"})
@@ -174,12 +205,15 @@ CLASSIFICATIONS = Collection(
         "confidence": Fact("confidence", Kind.NUMBER, "e.confidence", "0..1"),
     },
     "the asset's classifications and (for a table) its columns'",
-    """SELECT c.asset_id, c.classification_id AS id, c.status, c.sensitivity, c.source, c.confidence
-         FROM catalog_classifications c WHERE c.workspace_id = %(workspace_id)s
-       UNION ALL
-       SELECT ch.parent_id, c.classification_id, c.status, c.sensitivity, c.source, c.confidence
-         FROM catalog_assets ch JOIN catalog_classifications c ON c.asset_id = ch.id
-        WHERE ch.workspace_id = %(workspace_id)s AND ch.parent_id IS NOT NULL AND ch.removed_at IS NULL""",
+    Shared(
+        "classifications",
+        """SELECT c.asset_id, c.classification_id AS id, c.status, c.sensitivity, c.source, c.confidence
+             FROM catalog_classifications c WHERE c.workspace_id = %(workspace_id)s
+           UNION ALL
+           SELECT ch.parent_id, c.classification_id, c.status, c.sensitivity, c.source, c.confidence
+             FROM catalog_assets ch JOIN catalog_classifications c ON c.asset_id = ch.id
+            WHERE ch.workspace_id = %(workspace_id)s AND ch.parent_id IS NOT NULL AND ch.removed_at IS NULL""",
+    ),
 )
 OWNERS = Collection(
     "owners",
@@ -197,12 +231,19 @@ OWNERS = Collection(
         ),
     },
     "owners, stewards and experts of the asset (a column inherits its table's)",
-    """SELECT o.asset_id, o.principal_id, o.principal_type, o.role
-         FROM catalog_owners o WHERE o.workspace_id = %(workspace_id)s
-       UNION ALL
-       SELECT ch.id, o.principal_id, o.principal_type, o.role
-         FROM catalog_assets ch JOIN catalog_owners o ON o.asset_id = ch.parent_id
-        WHERE ch.workspace_id = %(workspace_id)s AND ch.type = 'column'""",
+    # Columns inherit their table's owners only when columns are in scope (one row per column and
+    # owner otherwise).
+    Shared(
+        "owners",
+        """SELECT o.asset_id, o.principal_id, o.principal_type, o.role
+             FROM catalog_owners o WHERE o.workspace_id = %(workspace_id)s
+           UNION ALL
+           SELECT ch.id, o.principal_id, o.principal_type, o.role
+             FROM catalog_assets ch JOIN catalog_owners o ON o.asset_id = ch.parent_id
+            WHERE ch.workspace_id = %(workspace_id)s AND ch.type = 'column'
+              AND 'column' = ANY(%(asset_types)s::text[])""",
+        scoped=True,
+    ),
 )
 READERS = Collection(
     "readers",
@@ -231,20 +272,22 @@ READERS = Collection(
     },
     "stored role assignments (workspace or global) that can read the asset: the role grants catalog:read"
     " and its clearance, if any, covers the asset's sensitivity",
-    f"""SELECT x.id AS asset_id, r.principal_id, r.principal_type, r.role,
-              r.conditions->>'clearance' AS clearance,
-              CASE WHEN r.workspace_id IS NULL THEN 'global' ELSE 'workspace' END AS scope
-         FROM (SELECT a.id, a.workspace_id, GREATEST(a.sensitivity_rank, m.rank) AS rank
-                 FROM catalog_assets a
-                 LEFT JOIN (SELECT ch.parent_id, max(ch.sensitivity_rank) AS rank FROM catalog_assets ch
-                             WHERE ch.workspace_id = %(workspace_id)s AND ch.removed_at IS NULL
-                               AND ch.parent_id IS NOT NULL
-                             GROUP BY ch.parent_id) m ON m.parent_id = a.id
-                WHERE a.workspace_id = %(workspace_id)s) x
-         JOIN role_assignments r ON (r.workspace_id = x.workspace_id OR r.workspace_id IS NULL)
-        WHERE lower(r.role) = ANY(%(reader_roles)s)
-          AND (r.conditions->>'clearance' IS NULL
-               OR {rank_sql("r.conditions->>'clearance'")} >= COALESCE(x.rank, 0))""",
+    # One row per asset in scope and reader: only the policy's asset types.
+    Shared(
+        "readers",
+        f"""SELECT x.id AS asset_id, r.principal_id, r.principal_type, r.role,
+                  r.conditions->>'clearance' AS clearance,
+                  CASE WHEN r.workspace_id IS NULL THEN 'global' ELSE 'workspace' END AS scope
+             FROM (SELECT a.id, a.workspace_id, GREATEST(a.sensitivity_rank, m.rank) AS rank
+                     FROM catalog_assets a LEFT JOIN {shared_ref("child_rank")} m ON m.asset_id = a.id
+                    WHERE a.workspace_id = %(workspace_id)s AND a.type = ANY(%(asset_types)s::text[])
+                      AND a.removed_at IS NULL) x
+             JOIN role_assignments r ON (r.workspace_id = x.workspace_id OR r.workspace_id IS NULL)
+            WHERE lower(r.role) = ANY(%(reader_roles)s)
+              AND (r.conditions->>'clearance' IS NULL
+                   OR {rank_sql("r.conditions->>'clearance'")} >= COALESCE(x.rank, 0))""",
+        scoped=True,
+    ),
 )
 SCHEMA_CHANGES = Collection(
     "schema_changes",
@@ -269,12 +312,28 @@ SCHEMA_CHANGES = Collection(
         ),
     },
     "schema changes recorded on the asset, each with whether the audit trail has evidence of it",
-    """SELECT s.asset_id, s.change, s.column_name, s.scan_id,
-              EXISTS (SELECT 1 FROM audit_records r WHERE r.chain = s.workspace_id::text AND r.outcome = 'success'
-                        AND r.target IN ('scans/' || s.scan_id, 'catalog/assets/' || s.asset_id::text)) AS audited
-         FROM catalog_schema_changes s WHERE s.workspace_id = %(workspace_id)s""",
+    Shared(
+        "schema_changes",
+        """SELECT s.asset_id, s.change, s.column_name, s.scan_id,
+                  EXISTS (SELECT 1 FROM audit_records r WHERE r.chain = s.workspace_id::text
+                            AND r.outcome = 'success'
+                            AND r.target IN ('scans/' || s.scan_id, 'catalog/assets/' || s.asset_id::text)) AS audited
+             FROM catalog_schema_changes s WHERE s.workspace_id = %(workspace_id)s""",
+    ),
 )
 COLLECTIONS: dict[str, Collection] = {c.name: c for c in (CLASSIFICATIONS, OWNERS, READERS, SCHEMA_CHANGES)}
+
+# The highest label among each asset's columns (children), by asset: ``asset.sensitivity`` and readers.
+CHILD_RANK = Shared(
+    "child_rank",
+    """SELECT ch.parent_id AS asset_id, max(ch.sensitivity_rank) AS rank FROM catalog_assets ch
+        WHERE ch.workspace_id = %(workspace_id)s AND ch.parent_id IS NOT NULL AND ch.removed_at IS NULL
+          AND ch.sensitivity_rank IS NOT NULL
+        GROUP BY ch.parent_id""",
+)
+SHARED: dict[str, Shared] = {
+    s.name: s for s in (CHILD_RANK, *(c.shared for c in COLLECTIONS.values() if c.shared is not None))
+}
 
 
 def classification_categories() -> dict[str, str]:

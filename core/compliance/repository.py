@@ -17,10 +17,30 @@ from core.db.unit_of_work import savepoint
 
 Row = dict[str, Any]
 
+# ``last_seen_at``: the stored value (detection, or a later event-driven run that saw it) or, when
+# later, the latest full evaluation of the policy while the violation was open. A full evaluation
+# closes every open violation it does not see, so each one run before ``closed_at`` saw it; the run
+# that closed it has ``seen_at = closed_at`` (its transaction time) and is not counted.
 _VIOLATION_SELECT = """
-    SELECT v.*, a.type AS asset_type, a.namespace || '/' || a.name AS qualified_name,
+    SELECT v.id, v.workspace_id, v.policy_ref, v.policy_version, v.title, v.framework, v.severity, v.asset_id,
+           v.status, v.assignee, v.due_at, v.detected_at, GREATEST(v.last_seen_at, seen.at) AS last_seen_at,
+           v.escalated_at, v.resolution, v.resolved_by, v.resolved_at, v.reason, v.accepted_until, v.approver,
+           v.closed_at, a.type AS asset_type, a.namespace || '/' || a.name AS qualified_name,
            (v.closed_at IS NULL AND v.status IN ('detected', 'investigating', 'remediating') AND v.due_at < now())
                AS overdue
+      FROM compliance_violations v JOIN catalog_assets a ON a.id = v.asset_id
+      LEFT JOIN LATERAL (
+          SELECT max(e.seen_at) AS at FROM compliance_evaluations e
+           WHERE e.workspace_id = v.workspace_id AND e.policy_ref = v.policy_ref AND NOT e.partial
+             AND e.seen_at < COALESCE(v.closed_at, 'infinity')
+      ) seen ON true
+"""
+
+# Reports list every open violation of a framework (no last_seen_at).
+_OPEN_SELECT = """
+    SELECT v.id, v.policy_ref, v.title, v.framework, v.severity, v.status, v.asset_id, v.assignee, v.detected_at,
+           v.due_at, a.namespace || '/' || a.name AS qualified_name,
+           (v.status IN ('detected', 'investigating', 'remediating') AND v.due_at < now()) AS overdue
       FROM compliance_violations v JOIN catalog_assets a ON a.id = v.asset_id
 """
 
@@ -99,23 +119,24 @@ class ComplianceRepository:
         ).fetchall()
 
     # -- evaluations ----------------------------------------------------------------------------
-    def add_evaluation(
+    def add_evaluations(
         self,
         workspace_id: UUID,
         run_id: UUID,
         trigger: str,
-        ref: str,
-        version: int,
         partial: bool,
-        assets: int,
-        violating: int,
-        opened: int,
-        resolved: int,
+        rows: Sequence[tuple[str, int, int, int, int, int]],
     ) -> None:
+        """One evaluation per policy of a run: (policy ref, version, assets evaluated, violating, opened,
+        resolved). ``seen_at`` is the run's transaction time."""
+        columns = list(zip(*rows, strict=True)) if rows else [[]] * 6
         self._conn.execute(
             "INSERT INTO compliance_evaluations (workspace_id, run_id, trigger, policy_ref, policy_version, partial,"
-            " assets_evaluated, violating, opened, resolved) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (workspace_id, run_id, trigger, ref, version, partial, assets, violating, opened, resolved),
+            " assets_evaluated, violating, opened, resolved)"
+            " SELECT %s, %s, %s, ref, version, %s, assets, violating, opened, resolved"
+            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[])"
+            " AS e(ref, version, assets, violating, opened, resolved)",
+            (workspace_id, run_id, trigger, partial, *(list(c) for c in columns)),
         )
 
     def latest_evaluations(self, workspace_id: UUID) -> dict[str, Row]:
@@ -158,7 +179,7 @@ class ComplianceRepository:
 
     def open_violations(self, workspace_id: UUID, framework: str | None = None) -> list[Row]:
         return self._conn.execute(
-            f"{_VIOLATION_SELECT} WHERE v.workspace_id = %s AND v.closed_at IS NULL"
+            f"{_OPEN_SELECT} WHERE v.workspace_id = %s AND v.closed_at IS NULL"
             " AND v.status IN ('detected', 'investigating', 'remediating', 'accepted_risk')"
             " AND (%s::text IS NULL OR v.framework = %s) ORDER BY v.severity, v.detected_at",
             (workspace_id, framework, framework),

@@ -19,7 +19,7 @@ the 100 riskiest assets' to ``compliance_risk_history``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from core.auth.access import Access
 from core.compliance import engine
-from core.compliance.facts import ASSET_RANK_SQL
+from core.compliance.facts import ASSET_RANK_SQL, SHARED_RANK_SQL, shared_ref
 from core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 SENSITIVITY_POINTS = (0, 10, 25, 40)
 HISTORY_ASSETS = 100
 
-_SCORES = f"""
+_SCORES = """
 WITH readers AS (
     SELECT least(count(*), 5) AS n FROM role_assignments r
      WHERE (r.workspace_id = %(ws)s OR r.workspace_id IS NULL) AND lower(r.role) = ANY(%(reader_roles)s)
@@ -52,11 +52,11 @@ WITH readers AS (
      GROUP BY 1
 ), s AS (
     SELECT a.id, a.data_source_id, a.type, a.namespace || '/' || a.name AS qualified_name,
-           (ARRAY[0, 10, 25, 40])[coalesce({ASSET_RANK_SQL}, 0) + 1] AS sensitivity_points,
+           (ARRAY[0, 10, 25, 40])[coalesce({rank}, 0) + 1] AS sensitivity_points,
            1 + CASE WHEN lower(a.properties->>'public_access') = 'true' THEN 0.5 ELSE 0 END
              + 0.1 * (SELECT n FROM readers) AS exposure,
            coalesce(v.points, 0) AS violation_points, coalesce(v.open_violations, 0) AS open_violations
-      FROM catalog_assets a LEFT JOIN v ON v.asset_id = a.id
+      FROM catalog_assets a LEFT JOIN v ON v.asset_id = a.id{rank_join}
      WHERE a.workspace_id = %(ws)s AND a.type IN ('table', 'view', 'file_set') AND a.removed_at IS NULL
        AND (%(ids)s::uuid[] IS NULL OR a.id = ANY(%(ids)s::uuid[]))
 )
@@ -103,11 +103,31 @@ def aggregate(scores: Sequence[int]) -> int:
     return round(0.6 * top[0] + 0.4 * sum(top) / len(top))
 
 
-def asset_scores(uow: UnitOfWork, workspace_id: UUID, asset_ids: Sequence[UUID] | None = None) -> list[AssetRisk]:
+def _scores_sql(asset_ids: Sequence[UUID] | None, tables: Mapping[str, str] | None) -> str:
+    """A few assets probe their columns' labels; the whole workspace joins the highest label of every
+    asset's columns at once (the ``child_rank`` shared relation, from ``tables`` when given)."""
+    if asset_ids is not None:
+        return _SCORES.format(rank=ASSET_RANK_SQL, rank_join="")
+    join = f" LEFT JOIN {shared_ref('child_rank')} s_child_rank ON s_child_rank.asset_id = a.id"
+    return engine.expand(_SCORES.format(rank=SHARED_RANK_SQL, rank_join=join), tables)
+
+
+def asset_scores(
+    uow: UnitOfWork,
+    workspace_id: UUID,
+    asset_ids: Sequence[UUID] | None = None,
+    tables: Mapping[str, str] | None = None,
+) -> list[AssetRisk]:
     """Scores of the workspace's assets that carry any risk (or of exactly ``asset_ids``)."""
     ctx = engine.reader_context(uow.connection, uow.authz.role_catalog())
     rows = uow.connection.execute(
-        _SCORES, {"ws": workspace_id, "ids": list(asset_ids) if asset_ids is not None else None, **ctx}
+        _scores_sql(asset_ids, tables),
+        {
+            "ws": workspace_id,
+            "workspace_id": workspace_id,
+            "ids": list(asset_ids) if asset_ids is not None else None,
+            **ctx,
+        },
     ).fetchall()
     return [
         AssetRisk(asset_id=r["id"], **{k: r[k] for k in AssetRisk.model_fields if k in r and k != "asset_id"})
@@ -115,8 +135,8 @@ def asset_scores(uow: UnitOfWork, workspace_id: UUID, asset_ids: Sequence[UUID] 
     ]
 
 
-def compute(uow: UnitOfWork, workspace_id: UUID) -> WorkspaceRisk:
-    assets = asset_scores(uow, workspace_id)
+def compute(uow: UnitOfWork, workspace_id: UUID, tables: Mapping[str, str] | None = None) -> WorkspaceRisk:
+    assets = asset_scores(uow, workspace_id, tables=tables)
     by_source: dict[UUID, list[int]] = defaultdict(list)
     for a in assets:
         if a.data_source_id is not None:
@@ -133,9 +153,9 @@ def compute(uow: UnitOfWork, workspace_id: UUID) -> WorkspaceRisk:
     return WorkspaceRisk(workspace=workspace, data_sources=sources, top_assets=top)
 
 
-def record_history(uow: UnitOfWork, workspace_id: UUID) -> WorkspaceRisk:
-    """Append the current scores to the history (each sweep)."""
-    risk = compute(uow, workspace_id)
+def record_history(uow: UnitOfWork, workspace_id: UUID, tables: Mapping[str, str] | None = None) -> WorkspaceRisk:
+    """Append the current scores to the history (each sweep; ``tables``: the sweep's shared relations)."""
+    risk = compute(uow, workspace_id, tables)
     rows: list[tuple[str, UUID, int, dict[str, Any]]] = [
         ("workspace", workspace_id, risk.workspace.score, {"assets_scored": risk.workspace.assets_scored})
     ]
