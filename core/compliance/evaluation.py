@@ -270,14 +270,18 @@ def _expire_accepted_risks(uow: UnitOfWork, workspace_id: UUID) -> int:
     return int(row["n"])
 
 
-# ``to_json(ts) #>> '{}'``: the ISO 8601 text of a timestamp (as ``datetime.isoformat`` writes it,
-# in the session's time zone).
+# ``due_at`` as ``datetime.isoformat`` writes it (microseconds only when not zero; the offset of the
+# session's time zone, which is also the one psycopg hands Python).
 _ESCALATE = """
 WITH escalated AS (
     UPDATE compliance_violations SET escalated_at = now()
      WHERE workspace_id = %(workspace_id)s AND closed_at IS NULL AND escalated_at IS NULL
        AND status IN ('detected', 'investigating', 'remediating') AND due_at < now()
-    RETURNING id, asset_id, policy_ref, severity, assignee, to_json(due_at) #>> '{}' AS due_at
+    RETURNING id, asset_id, policy_ref, severity, assignee,
+              to_char(due_at, 'YYYY-MM-DD"T"HH24:MI:SS')
+              || CASE WHEN extract(microseconds FROM due_at)::bigint %% 1000000 = 0 THEN ''
+                      ELSE to_char(due_at, '.US') END
+              || to_char(due_at, 'TZH:TZM') AS due_at
 ),
 history AS (
     INSERT INTO compliance_violation_events (violation_id, workspace_id, actor, action, note)

@@ -37,6 +37,14 @@ EXTRA = [
             },
         ]
     },
+    {"fact": "asset.sensitivity", "op": "gte", "value": "Confidential"},
+    # a where that tests a joined asset fact (asset.sensitivity) refers to the query's join
+    {
+        "exists": {
+            "collection": "readers",
+            "where": {"fact": "asset.sensitivity", "op": "eq", "value": "Highly Confidential"},
+        }
+    },
     # a where that tests an asset fact stays correlated in both modes
     {"exists": {"collection": "owners", "where": {"fact": "asset.type", "op": "eq", "value": "column"}}},
 ]
@@ -103,6 +111,46 @@ def test_count_and_exists_shapes_agree(database, catalog, tree):
     condition = TypeAdapter(Condition).validate_python(tree)
     set_based, correlated = _both(database, catalog, condition, ASSET_TYPES)
     assert set_based == correlated
+
+
+def _from_shared_tables(database, workspace, rules) -> list[set]:
+    """Each rule's hits with the shared relations filled once into temporary tables (as a sweep does)."""
+    with UnitOfWork(database) as uow:
+        ctx = evaluation.context(uow)
+        shared = engine.SharedTables(uow.connection, {**ctx, "workspace_id": workspace}, "test_shared")
+        out = []
+        for compiled, asset_types in rules:
+            tables = shared.for_query(" ".join([*compiled.joins, compiled.sql]), asset_types)
+            assert tables, "a set-based rule reads shared relations"
+            sql, params = engine.violation_query(compiled, asset_types, tables)
+            assert "{{shared:" not in sql and all(t.startswith("test_shared_") for t in tables.values())
+            found = uow.connection.execute(
+                sql, {**params, **ctx, "workspace_id": workspace, "asset_ids": None}
+            ).fetchall()
+            out.append({r["id"] for r in found})
+        shared.drop()
+    return out
+
+
+def test_pack_policies_read_from_shared_tables_as_inline(database, catalog):
+    rules = [(r.compiled, r.policy.asset_types) for r in pack_rules()]
+    materialised = _from_shared_tables(database, catalog, rules)
+    with UnitOfWork(database) as uow:
+        ctx = evaluation.context(uow)
+        inline = [
+            set(engine.violating_assets(uow.connection, compiled, types, catalog, ctx)) for compiled, types in rules
+        ]
+    assert materialised == inline
+    assert any(materialised), "the catalog makes some pack policy fire"
+
+
+@pytest.mark.parametrize("tree", EXTRA[:-1])
+def test_extra_shapes_read_from_shared_tables_as_inline(database, catalog, tree):
+    compiled = engine.compile_condition(TypeAdapter(Condition).validate_python(tree))
+    [materialised] = _from_shared_tables(database, catalog, [(compiled, ASSET_TYPES)])
+    with UnitOfWork(database) as uow:
+        ctx = evaluation.context(uow)
+        assert materialised == set(engine.violating_assets(uow.connection, compiled, ASSET_TYPES, catalog, ctx))
 
 
 def test_collections_compile_to_joins_unless_the_where_tests_the_asset():
