@@ -40,23 +40,40 @@ NONE_LABEL = "none"
 VALUES_FOR_TEXT = 20
 VALUE_TEXT_CHARS = 24
 
-_RUNS = re.compile(r"(.)\1{2,}")
 _NUMERIC = re.compile(r"^[-+]?\d+([.,]\d+)?$")
 _DROP_DIGITS = str.maketrans("", "", "0123456789")  # the ASCII characters str.isdigit accepts
 _DROP_LETTERS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # and isalpha
 
 
+# The same shape as the character loop below, for ASCII text, and the run collapse in two passes:
+# runs of X, x and 9 shrink by plain string replacement, then the rare runs of other characters are
+# collapsed by the regular expression (only when there is one: a template substitution costs a
+# Python call even when nothing matches).
+_ASCII_SHAPE = str.maketrans(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "9" * 10 + "X" * 26 + "x" * 26
+)
+_OTHER_RUNS = re.compile(r"([^Xx9\n])\1{2,}")
+
+
 def value_shape(value: str) -> str:
-    """``John Smith`` -> ``Xxx Xxx``; ``555-0142`` -> ``999-999``: runs of 3+ collapse to 3."""
-    out = []
-    for char in value[:48]:
-        if char.isdigit():
-            out.append("9")
-        elif char.isalpha():
-            out.append("X" if char.isupper() else "x")
-        else:
-            out.append(char)
-    return _RUNS.sub(r"\1\1\1", "".join(out))
+    """``John Smith`` -> ``Xxxx Xxxxx``; ``555-0142`` -> ``999-999``: runs of 3+ collapse to 3."""
+    head = value[:48]
+    if head.isascii():
+        shaped = head.translate(_ASCII_SHAPE)
+    else:
+        out = []
+        for char in head:
+            if char.isdigit():
+                out.append("9")
+            elif char.isalpha():
+                out.append("X" if char.isupper() else "x")
+            else:
+                out.append(char)
+        shaped = "".join(out)
+    for run, kept in (("XXXX", "XXX"), ("xxxx", "xxx"), ("9999", "999")):
+        while run in shaped:
+            shaped = shaped.replace(run, kept)
+    return _OTHER_RUNS.sub(r"\1\1\1", shaped) if _OTHER_RUNS.search(shaped) else shaped
 
 
 def value_text(observation: ColumnObservation) -> str:
@@ -98,7 +115,7 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
     punctuation = 1.0 - digits - letters - spaces
     numeric = sum(1 for value in values if _NUMERIC.match(value)) / len(values)
     words = statistics.fmean(len(value.split()) for value in values)
-    spread = statistics.pstdev(lengths) / (statistics.fmean(lengths) + 1)
+    spread = _pstdev(lengths) / (statistics.fmean(lengths) + 1)
     uniqueness = len(values) / max(observation.total_values, len(values))
     upper_start = sum(1 for value in values if value[:1].isupper()) / len(values)
     return [
@@ -114,6 +131,16 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
         upper_start,
         0.0,
     ]
+
+
+def _pstdev(lengths: list[int]) -> float:
+    """``statistics.pstdev`` of integers, from exact integer sums (the same correctly rounded value)."""
+    count, total = len(lengths), sum(lengths)
+    numerator = count * sum(length * length for length in lengths) - total * total  # variance * count²
+    sqrt_of_fraction = getattr(statistics, "_float_sqrt_of_frac", None)
+    if sqrt_of_fraction is None:  # not this Python's statistics module: use it as it is
+        return statistics.pstdev(lengths)
+    return float(sqrt_of_fraction(numerator, count * count))
 
 
 class ColumnModel:

@@ -116,25 +116,29 @@ class PreparedValues:
     blanks: int
 
 
+_LONGEST_BLANK = max(len(marker) for marker in BLANK_MARKERS)
+
+
 def prepare_values(values: Iterable[Any], max_distinct: int = 1000, max_length: int = 4096) -> PreparedValues:
     """Drop blanks (``None``, NaN, ``""``, ``"N/A"``...), collapse whitespace, de-duplicate in order."""
     seen: dict[str, None] = {}
     sampled = blanks = 0
     for raw in values:
         sampled += 1
-        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        if raw.__class__ is str:  # the common case, without the type checks below
+            text = raw.strip()
+        elif raw is None or (isinstance(raw, float) and math.isnan(raw)):
             blanks += 1
             continue
-        if isinstance(raw, bool):
+        elif isinstance(raw, bool):
             text = "true" if raw else "false"
         elif isinstance(raw, bytes):
-            text = raw.decode("utf-8", "replace")
+            text = raw.decode("utf-8", "replace").strip()
         else:
-            text = str(raw)
-        text = text.strip()
+            text = str(raw).strip()
         if "\n" in text or "\t" in text or "\r" in text or "  " in text:
             text = _WHITESPACE.sub(" ", text)
-        if text.lower() in BLANK_MARKERS:
+        if len(text) <= _LONGEST_BLANK and text.lower() in BLANK_MARKERS:
             blanks += 1
             continue
         if len(seen) < max_distinct:
@@ -267,9 +271,13 @@ class ClassificationEngine:
         hits = self.scanner.scan(prepared.distinct)
         for pattern, indexes in zip(self._patterns, hits, strict=True):
             if indexes:
-                bucket = matches.setdefault(pattern.classification_id, _Matches())
+                bucket = matches.get(pattern.classification_id)
+                best = (pattern.score, pattern.key)
+                if bucket is None:  # the first pattern of its classification: every hit is its best
+                    matches[pattern.classification_id] = _Matches(dict.fromkeys(indexes, best))
+                    continue
                 for index in indexes:
-                    bucket.add(index, pattern.score, pattern.key)
+                    bucket.add(index, *best)
         name_matches = self._name_matches(normalised)
         count = len(prepared.distinct)
         observation = ColumnObservation(
