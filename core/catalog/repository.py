@@ -3,6 +3,7 @@ from a caller's request is filtered by the caller's workspace scope here, not in
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,28 @@ _SEARCH_VECTOR = """
     || setweight(to_tsvector('simple', regexp_replace(a.namespace || ' ' || a.name, '[^[:alnum:]]+', ' ', 'g')), 'C')
     || setweight(to_tsvector('simple', a.description), 'D')
 """
+
+
+_COLUMN_FIELDS = (
+    "namespace",
+    "name",
+    "display_name",
+    "parent_id",
+    "data_source_id",
+    "data_type",
+    "ordinal",
+    "description",
+)
+
+
+def records_json(records: Sequence[Row]) -> Jsonb:
+    """Rows as one JSON array parameter for ``jsonb_to_recordset``: one C-speed ``json.dumps`` instead
+    of adapting a Python list per column (ids and other non-JSON values become their text)."""
+    return Jsonb(list(records), dumps=_dumps_records)
+
+
+def _dumps_records(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
 
 
 class CatalogRepository:
@@ -75,29 +98,31 @@ class CatalogRepository:
         ``refresh_search``."""
         if not assets:
             return []
+        records = [
+            {
+                "id": uuid.uuid4(),
+                "type": a["type"],
+                "namespace": a["namespace"],
+                "name": a["name"],
+                "display_name": a["display_name"],
+                "parent_id": a["parent_id"],
+                "data_source_id": a["data_source_id"],
+                "properties": a.get("properties") or {},
+                "description": a.get("description") or "",
+                "n": n,
+            }
+            for n, a in enumerate(assets)
+        ]
         inserted = self._conn.execute(
             "INSERT INTO catalog_assets (id, workspace_id, type, namespace, name, display_name, parent_id,"
             " data_source_id, properties, description, created_by, search_vector)"
             " SELECT a.id, %s, a.type, a.namespace, a.name, a.display_name, a.parent_id, a.data_source_id,"
             f" a.properties, a.description, %s, {_SEARCH_VECTOR}"
-            " FROM (SELECT v.*, '{}'::text[] AS tags FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[],"
-            " %s::text[], %s::uuid[], %s::uuid[], %s::jsonb[], %s::text[]) WITH ORDINALITY AS v(id, type, namespace,"
-            " name, display_name, parent_id, data_source_id, properties, description, n)) a"
-            " CROSS JOIN (SELECT NULL::text AS words) t"
+            " FROM (SELECT v.*, '{}'::text[] AS tags FROM jsonb_to_recordset(%s) AS v(id uuid, type text,"
+            " namespace text, name text, display_name text, parent_id uuid, data_source_id uuid, properties jsonb,"
+            " description text, n int)) a CROSS JOIN (SELECT NULL::text AS words) t"
             " ORDER BY a.n ON CONFLICT (workspace_id, namespace, name) DO NOTHING RETURNING *",
-            (
-                workspace_id,
-                actor,
-                [uuid.uuid4() for _ in assets],
-                [a["type"] for a in assets],
-                [a["namespace"] for a in assets],
-                [a["name"] for a in assets],
-                [a["display_name"] for a in assets],
-                [a["parent_id"] for a in assets],
-                [a["data_source_id"] for a in assets],
-                [Jsonb(a.get("properties") or {}) for a in assets],
-                [a.get("description") or "" for a in assets],
-            ),
+            (workspace_id, actor, records_json(records)),
         ).fetchall()
         found = {(r["namespace"], r["name"]): (r, True) for r in inserted}
         missing = [a for a in assets if (a["namespace"], a["name"]) not in found]
@@ -118,8 +143,17 @@ class CatalogRepository:
         description only, and comes back with ``inserted`` false: it needs ``refresh_search``."""
         if not columns:
             return []
-        ranks = [
-            max((LABELS.index(label) for _, label in c["suggested"] if label in LABELS), default=None) for c in columns
+        records = [
+            {
+                "id": uuid.uuid4(),
+                **{k: c[k] for k in _COLUMN_FIELDS},
+                "classification_ids": [cid for cid, _ in c["suggested"]],
+                "sensitivity_rank": max(
+                    (LABELS.index(label) for _, label in c["suggested"] if label in LABELS), default=None
+                ),
+                "n": n,
+            }
+            for n, c in enumerate(columns)
         ]
         return self._conn.execute(
             "INSERT INTO catalog_assets (id, workspace_id, type, namespace, name, display_name, parent_id,"
@@ -129,28 +163,14 @@ class CatalogRepository:
             " a.data_type, a.ordinal, a.description, %s,"
             " ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text(a.classification_ids) x ORDER BY x),"
             f" a.sensitivity_rank, (ARRAY{list(LABELS)!r}::text[])[a.sensitivity_rank + 1], {_SEARCH_VECTOR}"
-            " FROM (SELECT v.*, '{}'::text[] AS tags FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[],"
-            " %s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::text[], %s::jsonb[], %s::smallint[])"
-            " WITH ORDINALITY AS v(id, namespace, name, display_name, parent_id, data_source_id, data_type, ordinal,"
-            " description, classification_ids, sensitivity_rank, n)) a CROSS JOIN (SELECT NULL::text AS words) t"
+            " FROM (SELECT v.*, '{}'::text[] AS tags FROM jsonb_to_recordset(%s) AS v(id uuid, namespace text,"
+            " name text, display_name text, parent_id uuid, data_source_id uuid, data_type text, ordinal int,"
+            " description text, classification_ids jsonb, sensitivity_rank smallint, n int)) a"
+            " CROSS JOIN (SELECT NULL::text AS words) t"
             " ORDER BY a.n ON CONFLICT (workspace_id, namespace, name) DO UPDATE SET"
             " data_type = EXCLUDED.data_type, ordinal = EXCLUDED.ordinal, description = EXCLUDED.description,"
             " updated_at = now() RETURNING *, (xmax = 0) AS inserted",
-            (
-                workspace_id,
-                actor,
-                [uuid.uuid4() for _ in columns],
-                [c["namespace"] for c in columns],
-                [c["name"] for c in columns],
-                [c["display_name"] for c in columns],
-                [c["parent_id"] for c in columns],
-                [c["data_source_id"] for c in columns],
-                [c["data_type"] for c in columns],
-                [c["ordinal"] for c in columns],
-                [c["description"] for c in columns],
-                [Jsonb([cid for cid, _ in c["suggested"]]) for c in columns],
-                ranks,
-            ),
+            (workspace_id, actor, records_json(records)),
         ).fetchall()
 
     def update_datasets(self, updates: Sequence[tuple[UUID, dict[str, Any] | None, str | None]]) -> None:
@@ -324,31 +344,32 @@ class CatalogRepository:
         """``upsert_suggestion`` for many (asset id, result) pairs in one statement (a pair at most once)."""
         if not suggestions:
             return
+        records = [
+            {
+                "id": uuid.uuid4(),
+                "asset_id": asset_id,
+                "classification_id": r.classification_id,
+                "confidence": r.confidence,
+                "sensitivity": str(r.sensitivity),
+                "evidence": r.evidence,
+                "rule_set_id": r.rule_set_id,
+                "rule_set_version": r.rule_set_version,
+                "n": n,
+            }
+            for n, (asset_id, r) in enumerate(suggestions)
+        ]
         self._conn.execute(
             "INSERT INTO catalog_classifications (id, workspace_id, asset_id, classification_id, source, status,"
             " confidence, sensitivity, evidence, rule_set_id, rule_set_version, created_by)"
             " SELECT v.id, %s, v.asset_id, v.classification_id, 'scan', 'suggested', v.confidence, v.sensitivity,"
-            " v.evidence, v.rule_set_id, v.rule_set_version, %s"
-            " FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::real[], %s::text[], %s::jsonb[], %s::text[],"
-            " %s::int[]) WITH ORDINALITY AS v(id, asset_id, classification_id, confidence, sensitivity, evidence,"
-            " rule_set_id, rule_set_version, n)"
-            " ORDER BY v.n"
+            " coalesce(v.evidence, '{}'), v.rule_set_id, v.rule_set_version, %s"
+            " FROM jsonb_to_recordset(%s) AS v(id uuid, asset_id uuid, classification_id text, confidence real,"
+            " sensitivity text, evidence jsonb, rule_set_id text, rule_set_version int, n int) ORDER BY v.n"
             " ON CONFLICT (asset_id, classification_id) WHERE origin_id IS NULL DO UPDATE SET"
             " confidence = EXCLUDED.confidence, sensitivity = EXCLUDED.sensitivity, evidence = EXCLUDED.evidence,"
             " rule_set_id = EXCLUDED.rule_set_id, rule_set_version = EXCLUDED.rule_set_version, updated_at = now()"
             " WHERE catalog_classifications.status = 'suggested' AND catalog_classifications.source = 'scan'",
-            (
-                workspace_id,
-                actor,
-                [uuid.uuid4() for _ in suggestions],
-                [asset_id for asset_id, _ in suggestions],
-                [r.classification_id for _, r in suggestions],
-                [r.confidence for _, r in suggestions],
-                [str(r.sensitivity) for _, r in suggestions],
-                [Jsonb(r.evidence) for _, r in suggestions],
-                [r.rule_set_id for _, r in suggestions],
-                [r.rule_set_version for _, r in suggestions],
-            ),
+            (workspace_id, actor, records_json(records)),
         )
 
     def drop_stale_suggestions_of(self, asset_ids: Sequence[UUID], keep: Sequence[tuple[UUID, str]]) -> int:
@@ -417,13 +438,12 @@ class CatalogRepository:
         returned in input order."""
         if not changes:
             return []
-        keys = ("asset_id", "column_name", "change", "old_type", "new_type", "scan_id")
         rows = self._conn.execute(
             "INSERT INTO catalog_schema_changes (workspace_id, asset_id, column_name, change, old_type, new_type,"
             " scan_id) SELECT %s, v.asset_id, v.column_name, v.change, v.old_type, v.new_type, v.scan_id"
-            " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY"
-            " AS v(asset_id, column_name, change, old_type, new_type, scan_id, n) ORDER BY v.n RETURNING *",
-            (workspace_id, *([c[k] for c in changes] for k in keys)),
+            " FROM jsonb_to_recordset(%s) AS v(asset_id uuid, column_name text, change text, old_type text,"
+            " new_type text, scan_id text, n int) ORDER BY v.n RETURNING *",
+            (workspace_id, records_json([{**c, "n": n} for n, c in enumerate(changes)])),
         ).fetchall()
         return sorted(rows, key=lambda r: r["id"])
 

@@ -7,6 +7,7 @@ Service Bus and sets ``published_at``; consumers deduplicate by the event ``id``
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -38,6 +39,10 @@ def envelope(row: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def _dumps_records(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
 def _source(event_type: str, workspace_id: UUID | None) -> str:
     group = event_type.split(".")[1] if event_type.count(".") >= 2 else "platform"
     return f"/datawave/workspaces/{workspace_id}/{group}" if workspace_id else f"/datawave/{group}"
@@ -61,19 +66,23 @@ class OutboxRepository:
         if not events:
             return []
         ids = [uuid.uuid4() for _ in events]
+        records = [
+            {
+                "id": event_id,
+                "type": e[0],
+                "source": _source(e[0], e[1]),
+                "subject": e[2],
+                "workspace_id": e[1],
+                "data": e[3],
+                "n": n,
+            }
+            for n, (event_id, e) in enumerate(zip(ids, events, strict=True))
+        ]
         self._conn.execute(
             "INSERT INTO outbox_events (id, type, source, subject, workspace_id, data)"
-            " SELECT v.id, v.type, v.source, v.subject, v.workspace_id, v.data"
-            " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[], %s::jsonb[]) WITH ORDINALITY"
-            " AS v(id, type, source, subject, workspace_id, data, n) ORDER BY v.n",
-            (
-                ids,
-                [e[0] for e in events],
-                [_source(e[0], e[1]) for e in events],
-                [e[2] for e in events],
-                [e[1] for e in events],
-                [Jsonb(e[3]) for e in events],
-            ),
+            " SELECT v.id, v.type, v.source, v.subject, v.workspace_id, v.data FROM jsonb_to_recordset(%s)"
+            " AS v(id uuid, type text, source text, subject text, workspace_id uuid, data jsonb, n int) ORDER BY v.n",
+            (Jsonb(records, dumps=_dumps_records),),
         )
         return ids
 
