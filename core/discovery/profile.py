@@ -59,9 +59,10 @@ def _ordered(value: str, logical: str) -> Any:
 
 def profile_column(column: ColumnValues, row_estimate: int | None = None) -> ColumnProfile:
     values = column.values
-    present = [str(v) for v in values if v is not None and str(v) != ""]
+    texts = (v if v.__class__ is str else str(v) for v in values if v is not None)
+    present = [v for v in texts if v != ""]
     counts = Counter(present)
-    lengths = [len(v) for v in present]
+    lengths = list(map(len, present))
     minimum = maximum = None
     if column.logical_type in ORDERED_TYPES and present:
         ordered = [o for o in (_ordered(v, column.logical_type) for v in counts) if o is not None]
@@ -75,7 +76,11 @@ def profile_column(column: ColumnValues, row_estimate: int | None = None) -> Col
     singletons = sum(1 for c in counts.values() if c == 1)
     by_shape: Counter[str] = Counter()
     for value, count in counts.items():  # one shape per distinct value, in first-seen order
-        by_shape[shape(value)] += count
+        if value.isascii():  # shape() inlined for the common case
+            key = value[:MAX_SHAPE].translate(_ASCII_SHAPES) + ("…" if len(value) > MAX_SHAPE else "")
+        else:
+            key = shape(value)
+        by_shape[key] += count
     shapes = by_shape.most_common(TOP_SHAPES)
     return ColumnProfile(
         name=column.name,
