@@ -67,17 +67,13 @@ class CompiledPattern:
         return f"{self.classification_id}/{self.pattern_id}"
 
     def check(self) -> Validator:  # noqa: D401
-        """One callable running every validator and swallowing validator errors (False)."""
+        """One callable running every validator (short-circuit); it may raise (see ``_validate``)."""
         validators = self.validators
+        if len(validators) == 1:
+            return validators[0]
 
         def run(value: str) -> bool:
-            try:
-                for validator in validators:
-                    if not validator(value):
-                        return False
-            except Exception:  # noqa: BLE001 - one odd value must not fail a whole scan
-                return False
-            return True
+            return all(validator(value) for validator in validators)
 
         return run
 
@@ -252,8 +248,8 @@ class PatternScanner:
             try:
                 hits[slot] = list(compress(indexes, map(cache.__getitem__, candidates)))
             except KeyError:  # values never validated yet: validate each distinct one once
-                for value in set(candidates).difference(cache):
-                    cache[value] = bool(check(value))
+                missing = list(set(candidates).difference(cache))
+                cache.update(zip(missing, _validate(check, missing), strict=True))
                 hits[slot] = list(compress(indexes, map(cache.__getitem__, candidates)))
         if self._dictionary_indexes:
             lowered = [value.lower() for value in values]
@@ -271,7 +267,7 @@ class PatternScanner:
         result: dict[int, list[int]] = {}
         if not len(lines):
             return result
-        # One C-level conversion, then one list slice per matching expression.
+        # One C-level conversion, then one list slice (ascending line indexes) per matching expression.
         found = lines.tolist()
         start = 0
         for expression_id, end in enumerate(np.cumsum(counts).tolist()):
@@ -318,6 +314,20 @@ class PatternScanner:
             if found:
                 result[slot] = found
         return result
+
+
+def _validate(check: Validator, values: list[str]) -> list[bool]:
+    """``check`` over ``values`` in one C-level ``map``; a value whose validator raises is a reject."""
+    try:
+        return list(map(bool, map(check, values)))
+    except Exception:  # noqa: BLE001 - one odd value must not fail a whole scan: redo value by value
+        verdicts = []
+        for value in values:
+            try:
+                verdicts.append(bool(check(value)))
+            except Exception:  # noqa: BLE001
+                verdicts.append(False)
+        return verdicts
 
 
 def _record_match(expression_id: int, _start: int, end: int, _flags: int, appenders: list) -> None:
