@@ -112,6 +112,20 @@ def _scores_sql(asset_ids: Sequence[UUID] | None, tables: Mapping[str, str] | No
     return engine.expand(_SCORES.format(rank=SHARED_RANK_SQL, rank_join=join), tables)
 
 
+def _params(uow: UnitOfWork, workspace_id: UUID, asset_ids: Sequence[UUID] | None) -> dict[str, Any]:
+    ctx = engine.reader_context(uow.connection, uow.authz.role_catalog())
+    return {
+        "ws": workspace_id,
+        "workspace_id": workspace_id,
+        "ids": list(asset_ids) if asset_ids is not None else None,
+        **ctx,
+    }
+
+
+def _asset(row: dict[str, Any]) -> AssetRisk:
+    return AssetRisk(asset_id=row["id"], **{k: row[k] for k in AssetRisk.model_fields if k in row and k != "asset_id"})
+
+
 def asset_scores(
     uow: UnitOfWork,
     workspace_id: UUID,
@@ -119,37 +133,51 @@ def asset_scores(
     tables: Mapping[str, str] | None = None,
 ) -> list[AssetRisk]:
     """Scores of the workspace's assets that carry any risk (or of exactly ``asset_ids``)."""
-    ctx = engine.reader_context(uow.connection, uow.authz.role_catalog())
-    rows = uow.connection.execute(
-        _scores_sql(asset_ids, tables),
-        {
-            "ws": workspace_id,
-            "workspace_id": workspace_id,
-            "ids": list(asset_ids) if asset_ids is not None else None,
-            **ctx,
-        },
-    ).fetchall()
-    return [
-        AssetRisk(asset_id=r["id"], **{k: r[k] for k in AssetRisk.model_fields if k in r and k != "asset_id"})
-        for r in rows
-    ]
+    rows = uow.connection.execute(_scores_sql(asset_ids, tables), _params(uow, workspace_id, asset_ids)).fetchall()
+    return [_asset(r) for r in rows]
+
+
+# Only what the aggregates and the history need leaves the database: the workspace's 100 riskiest
+# assets and each data source's 10 riskiest, with how many assets each scope scored.
+_RANKED = """
+WITH scored AS ({scores})
+SELECT * FROM (
+    SELECT s.*, count(*) OVER () AS workspace_assets,
+           count(*) OVER (PARTITION BY s.data_source_id) AS source_assets,
+           row_number() OVER (ORDER BY s.score DESC, s.id) AS workspace_rank,
+           row_number() OVER (PARTITION BY s.data_source_id ORDER BY s.score DESC, s.id) AS source_rank
+      FROM scored s
+) r
+ WHERE workspace_rank <= %(top)s OR source_rank <= 10
+ ORDER BY workspace_rank
+"""
 
 
 def compute(uow: UnitOfWork, workspace_id: UUID, tables: Mapping[str, str] | None = None) -> WorkspaceRisk:
-    assets = asset_scores(uow, workspace_id, tables=tables)
+    """The workspace's and its data sources' scores and the riskiest assets (``tables``: shared
+    relations already filled by a sweep)."""
+    rows = uow.connection.execute(
+        _RANKED.format(scores=_scores_sql(None, tables)),
+        {**_params(uow, workspace_id, None), "top": HISTORY_ASSETS},
+    ).fetchall()
     by_source: dict[UUID, list[int]] = defaultdict(list)
-    for a in assets:
-        if a.data_source_id is not None:
-            by_source[a.data_source_id].append(a.score)
+    counts: dict[UUID, int] = {}
+    for r in rows:
+        if r["data_source_id"] is not None and r["source_rank"] <= 10:
+            by_source[r["data_source_id"]].append(r["score"])
+            counts[r["data_source_id"]] = r["source_assets"]
     sources = [
-        ScopeRisk(scope="data_source", scope_id=s, score=aggregate(v), assets_scored=len(v))
+        ScopeRisk(scope="data_source", scope_id=s, score=aggregate(v), assets_scored=counts[s])
         for s, v in by_source.items()
     ]
     sources.sort(key=lambda s: -s.score)
     workspace = ScopeRisk(
-        scope="workspace", scope_id=workspace_id, score=aggregate([a.score for a in assets]), assets_scored=len(assets)
+        scope="workspace",
+        scope_id=workspace_id,
+        score=aggregate([r["score"] for r in rows if r["workspace_rank"] <= 10]),
+        assets_scored=rows[0]["workspace_assets"] if rows else 0,
     )
-    top = sorted(assets, key=lambda a: -a.score)[:HISTORY_ASSETS]
+    top = [_asset(r) for r in rows if r["workspace_rank"] <= HISTORY_ASSETS]
     return WorkspaceRisk(workspace=workspace, data_sources=sources, top_assets=top)
 
 
