@@ -97,6 +97,9 @@ class ColumnObservation:
     total_values: int
 
 
+_EMPTY = ColumnObservation(name_text="", values=(), pattern_fractions={}, name_scores={}, total_values=0)
+
+
 def value_statistics(observation: ColumnObservation) -> list[float]:
     """Dense statistics of the distinct values (all in roughly [0, 1])."""
     values = observation.values
@@ -113,13 +116,14 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
         letters = sum(map(str.isalpha, text)) / size
     spaces = text.count(" ") / size
     punctuation = 1.0 - digits - letters - spaces
-    numeric = sum(1 for value in values if _NUMERIC.match(value)) / len(values)
-    words = statistics.fmean(len(value.split()) for value in values)
-    spread = _pstdev(lengths) / (statistics.fmean(lengths) + 1)
+    numeric = len(list(filter(_NUMERIC.match, values))) / len(values)
+    words = statistics.fmean(list(map(len, map(str.split, values))))
+    mean_length = statistics.fmean(lengths)
+    spread = _pstdev(lengths) / (mean_length + 1)
     uniqueness = len(values) / max(observation.total_values, len(values))
-    upper_start = sum(1 for value in values if value[:1].isupper()) / len(values)
+    upper_start = sum(value[:1].isupper() for value in values) / len(values)
     return [
-        min(statistics.fmean(lengths) / 40.0, 3.0),
+        min(mean_length / 40.0, 3.0),
         min(spread, 3.0),
         digits,
         letters,
@@ -171,15 +175,20 @@ class ColumnModel:
         names = [observation.name_text for observation in observations]
         values = [value_text(observation) for observation in observations]
         shapes = [shape_text(observation) for observation in observations]
-        dense = np.array(
-            [
-                [observation.pattern_fractions.get(cid, 0.0) for cid in classification_ids]
-                + [observation.name_scores.get(cid, 0.0) for cid in classification_ids]
-                + value_statistics(observation)
-                for observation in observations
-            ],
-            dtype=np.float64,
-        )
+        # Per observation: pattern-match fraction and name score per classification, then the value
+        # statistics; only the classifications an observation has are non-zero.
+        width = len(classification_ids)
+        column_of = {cid: index for index, cid in enumerate(classification_ids)}
+        statistics_rows = [value_statistics(observation) for observation in observations]
+        statistics_width = len(statistics_rows[0]) if statistics_rows else len(value_statistics(_EMPTY))
+        dense = np.zeros((len(observations), 2 * width + statistics_width), dtype=np.float64)
+        for row, observation in enumerate(observations):
+            for offset, scores in ((0, observation.pattern_fractions), (width, observation.name_scores)):
+                for cid, score in scores.items():
+                    column = column_of.get(cid)
+                    if column is not None:
+                        dense[row, offset + column] = score
+            dense[row, 2 * width :] = statistics_rows[row]
         return sparse.hstack(
             [
                 name_vectorizer.transform(names),  # type: ignore[attr-defined]

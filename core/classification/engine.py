@@ -30,6 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from core.classification.catalog import Catalog, Category, ClassificationDefinition, load_catalog
 from core.classification.column_model import (
     ColumnModel,
@@ -146,6 +148,22 @@ def prepare_values(values: Iterable[Any], max_distinct: int = 1000, max_length: 
     return PreparedValues(distinct=list(seen), sampled=sampled, blanks=blanks)
 
 
+def _split_hits(indexes: Sequence[int], starts: list[int]) -> list[tuple[int, list[int]]]:
+    """Hit indexes into the values of several columns laid end to end (``starts[c]`` is where column
+    ``c`` begins) as (column, its own indexes in their order), by column."""
+    found = np.asarray(indexes, dtype=np.int64)
+    owner = np.searchsorted(np.asarray(starts, dtype=np.int64), found, side="right") - 1
+    if len(owner) > 1 and not bool(np.all(owner[1:] >= owner[:-1])):
+        order = np.argsort(owner, kind="stable")
+        found, owner = found[order], owner[order]
+    edges = [0, *(np.flatnonzero(owner[1:] != owner[:-1]) + 1).tolist(), len(found)]
+    out = []
+    for begin, end in zip(edges, edges[1:], strict=False):
+        column = int(owner[begin])
+        out.append((column, (found[begin:end] - starts[column]).tolist()))
+    return out
+
+
 @dataclass
 class _Matches:
     """Per classification: value index -> (best pattern score, pattern key)."""
@@ -241,7 +259,8 @@ class ClassificationEngine:
         """Classify every column of several tables: the same results as ``classify_table`` per table,
         with one model call for all their columns (a scan classifies a batch of tables at once)."""
         rules = self._rules(rule_set)
-        states = [[self.observe(name, values) for name, values in columns.items()] for columns in tables]
+        observed = iter(self.observe_many([item for columns in tables for item in columns.items()]))
+        states = [[next(observed) for _ in columns] for columns in tables]
         flat = [state for table in states for state in table]
         predictions: list[dict[str, float] | None]
         if self.model is not None and flat:
@@ -265,19 +284,37 @@ class ClassificationEngine:
     # -- signals ------------------------------------------------------------------------------------
     def observe(self, name: str, values: Iterable[Any]) -> _ColumnState:
         """Run the cheap signals (pattern pass, column name) and build the model observation."""
-        prepared = prepare_values(values, self.max_distinct)
-        normalised = normalise_column_name(str(name))
-        matches: dict[str, _Matches] = {}
-        hits = self.scanner.scan(prepared.distinct)
+        return self.observe_many([(name, values)])[0]
+
+    def observe_many(self, columns: Sequence[tuple[str, Iterable[Any]]]) -> list[_ColumnState]:
+        """``observe`` for several columns with one pattern pass over all their values (a value's hits
+        never depend on the values scanned with it, and one pass costs far less than one per column)."""
+        prepared = [prepare_values(values, self.max_distinct) for _, values in columns]
+        starts = [0]
+        for item in prepared:
+            starts.append(starts[-1] + len(item.distinct))
+        hits = self.scanner.scan([value for item in prepared for value in item.distinct])
+        per_column: list[list[tuple[Any, list[int]]]] = [[] for _ in columns]
         for pattern, indexes in zip(self._patterns, hits, strict=True):
             if indexes:
-                bucket = matches.get(pattern.classification_id)
-                best = (pattern.score, pattern.key)
-                if bucket is None:  # the first pattern of its classification: every hit is its best
-                    matches[pattern.classification_id] = _Matches(dict.fromkeys(indexes, best))
-                    continue
-                for index in indexes:
-                    bucket.add(index, *best)
+                for column, found in _split_hits(indexes, starts):
+                    per_column[column].append((pattern, found))
+        return [
+            self._observe(str(name), item, found)
+            for (name, _), item, found in zip(columns, prepared, per_column, strict=True)
+        ]
+
+    def _observe(self, name: str, prepared: PreparedValues, hits: list[tuple[Any, list[int]]]) -> _ColumnState:
+        normalised = normalise_column_name(name)
+        matches: dict[str, _Matches] = {}
+        for pattern, indexes in hits:  # in pattern order
+            bucket = matches.get(pattern.classification_id)
+            best = (pattern.score, pattern.key)
+            if bucket is None:  # the first pattern of its classification: every hit is its best
+                matches[pattern.classification_id] = _Matches(dict.fromkeys(indexes, best))
+                continue
+            for index in indexes:
+                bucket.add(index, *best)
         name_matches = self._name_matches(normalised)
         count = len(prepared.distinct)
         observation = ColumnObservation(
@@ -287,7 +324,7 @@ class ClassificationEngine:
             name_scores={cid: match.score for cid, match in name_matches.items()},
             total_values=prepared.sampled - prepared.blanks,
         )
-        return _ColumnState(str(name), normalised, prepared, matches, name_matches, observation)
+        return _ColumnState(name, normalised, prepared, matches, name_matches, observation)
 
     def _name_matches(self, normalised: NormalisedName) -> dict[str, NameMatch]:
         return self._name_matcher.match(normalised)
