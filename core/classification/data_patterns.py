@@ -157,12 +157,14 @@ class PatternScanner:
         ]
 
     # -- Hyperscan -------------------------------------------------------------------------------
-    def _expressions(self) -> tuple[list[bytes], list[int]]:
+    def _expressions(self, *, multiline: bool = True) -> tuple[list[bytes], list[int]]:
+        """Each regex anchored to a whole value: ``^(?:...)$``, in multi-line mode for the wheel's
+        scan of the joined buffer, without it for the native helper's scan of each value."""
         expressions, flags = [], []
         for index in self._regex_indexes:
             pattern = self.patterns[index]
             expressions.append(f"^(?:{pattern.regex})$".encode())
-            flag = native.HS_FLAG_MULTILINE | native.HS_FLAG_UTF8
+            flag = native.HS_FLAG_UTF8 | (native.HS_FLAG_MULTILINE if multiline else 0)
             if pattern.ignore_case:
                 flag |= native.HS_FLAG_CASELESS
             flags.append(flag)
@@ -170,7 +172,7 @@ class PatternScanner:
 
     def _cached_database(self, kind: str, version: str, compile_database, load, dump):  # type: ignore[no-untyped-def]
         """A compiled database from the on-disk cache (keyed by patterns, flags and library), or compiled."""
-        expressions, flags = self._expressions()
+        expressions, flags = self._expressions(multiline=kind != "native")
         if self._cache_dir is None:
             return compile_database(expressions, flags)
         digest = hashlib.sha256(repr((kind, expressions, flags, version)).encode())

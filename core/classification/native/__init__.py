@@ -3,7 +3,8 @@
 The ``hyperscan`` wheel calls a Python function for every match, which costs more than Hyperscan's
 own scan when most values match something. ``hs_lines.c`` (built by ``scripts/bootstrap.sh`` against
 the system Hyperscan/Vectorscan library, ``libvectorscan-dev`` or ``libhyperscan-dev`` on Debian)
-collects the matches in C and hands back, per pattern, the ascending indexes of the matching lines
+scans each value of a newline-joined batch on its own (a database compiled without multi-line mode),
+collects the matches in C and hands back, per pattern, the ascending indexes of the matching values
 as one int32 array. When the helper is not built (or the library is missing) ``available()`` is
 False and the pattern pass uses the wheel; both give the same hits.
 """
@@ -191,7 +192,7 @@ class NativeDatabase:
     def scan_lines(
         self, buffer: bytes, line_count: int, *, capacity: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Scan ``buffer`` (``line_count`` lines joined by newlines).
+        """Scan each line of ``buffer`` (``line_count`` values joined by newlines) on its own.
 
         Returns ``(counts, lines)``: ``counts[i]`` matches of expression ``i``, whose line indexes
         are ``lines[sum(counts[:i]) : sum(counts[:i + 1])]``, ascending. ``capacity`` (the size of

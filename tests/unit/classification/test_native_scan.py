@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.classification import native
-from core.classification.data_patterns import PatternScanner, compile_definition_patterns
+from core.classification.data_patterns import CompiledPattern, PatternScanner, compile_definition_patterns
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +99,13 @@ def test_scan_lines_regrows_a_too_small_output(patterns, native_scanner):
     assert len(lines) > 8
     assert np.array_equal(counts, small_counts) and np.array_equal(lines, small_lines)
     assert int(counts.sum()) == len(lines)
+
+
+def test_native_anchors_each_value_like_fullmatch():
+    # One scan per value: a pattern whose class admits newlines cannot match across two values.
+    pattern = CompiledPattern(classification_id="t", pattern_id="p", score=0.5, regex="a[^z]*b")
+    scanner = PatternScanner([pattern], cache_dir=None)
+    assert scanner.engine == "hyperscan-native"
+    values = ["a1", "2b", "a3b", "ab"]
+    assert scanner.scan(values) == [[2, 3]]
+    assert PatternScanner([pattern], use_hyperscan=False).scan(values) == [[2, 3]]
