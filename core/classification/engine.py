@@ -348,7 +348,11 @@ class ClassificationEngine:
         candidates: list[_Candidate] = []
         for classification_id in rules.selected:
             definition = self.catalog.get(classification_id)
-            matches = state.matches.get(classification_id, _Matches())
+            matches = state.matches.get(classification_id)
+            if matches is None:
+                if count and rules.minimum_match.get(classification_id, definition.minimum_match_percentage) > 0:
+                    continue  # what the gate decides for a classification no value matched
+                matches = _Matches()
             name_match = state.name_matches.get(classification_id)
             candidate = self._gate(
                 classification_id, definition.minimum_match_percentage, rules, matches, name_match, count
