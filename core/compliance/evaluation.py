@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
 
 ENGINE_ACTOR = "compliance-engine"
+# Runs over at most this many assets evaluate each policy per asset instead of over the workspace.
+PER_ASSET_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Rule:
     severity: Severity
     asset_types: tuple[str, ...]
     compiled: CompiledCondition
+    correlated: CompiledCondition  # the per-asset form (``set_based=False``), for runs over a few assets
 
 
 def custom_rule(row: dict[str, Any]) -> Rule:
@@ -78,6 +81,7 @@ def custom_rule(row: dict[str, Any]) -> Rule:
         severity=Severity(definition["severity"]),
         asset_types=tuple(definition["asset_types"]),
         compiled=engine.compile_condition(condition),
+        correlated=engine.compile_condition(condition, set_based=False),
     )
 
 
@@ -92,6 +96,7 @@ def workspace_rules(uow: UnitOfWork, workspace_id: UUID) -> list[Rule]:
             r.policy.severity,
             tuple(r.policy.asset_types),
             r.compiled,
+            r.correlated,
         )
         for r in pack_rules()
     ]
@@ -332,18 +337,19 @@ def evaluate_workspace(
     prefix = f"compliance_run_{run_id.hex[:12]}"
     hits = f"{prefix}_hits"
     conn.execute(f"CREATE TEMPORARY TABLE {hits} (policy_ref text NOT NULL, asset_id uuid NOT NULL) ON COMMIT DROP")
-    # A whole-workspace run fills what policies share once; a run over a few assets reads it inline.
-    shared = engine.SharedTables(conn, {**ctx, "workspace_id": workspace_id}, prefix) if asset_ids is None else None
+    # Up to PER_ASSET_LIMIT assets (event-driven runs) are probed one by one (the correlated form);
+    # otherwise what policies share is filled once for the run and joined (the set-based form).
+    per_asset = asset_ids is not None and len(asset_ids) <= PER_ASSET_LIMIT
+    shared = None if per_asset else engine.SharedTables(conn, {**ctx, "workspace_id": workspace_id}, prefix)
     scoped: dict[tuple[str, ...], int] = {}
     violating: dict[str, int] = {}
     ids = list(asset_ids) if asset_ids is not None else None
     for rule in rules:
         if rule.asset_types not in scoped:
             scoped[rule.asset_types] = engine.scoped_count(conn, rule.asset_types, workspace_id, asset_ids)
-        tables = (
-            shared.for_query(" ".join([*rule.compiled.joins, rule.compiled.sql]), rule.asset_types) if shared else None
-        )
-        sql, params = engine.violation_query(rule.compiled, rule.asset_types, tables)
+        compiled = rule.correlated if per_asset else rule.compiled
+        tables = shared.for_query(" ".join([*compiled.joins, compiled.sql]), rule.asset_types) if shared else None
+        sql, params = engine.violation_query(compiled, rule.asset_types, tables)
         cur = conn.execute(
             f"INSERT INTO {hits} (policy_ref, asset_id) SELECT %(ref)s, h.id FROM ({sql}) h",
             {**params, **ctx, "workspace_id": workspace_id, "asset_ids": ids, "ref": rule.ref},
@@ -368,8 +374,9 @@ def evaluate_workspace(
         "evaluations": sum(scoped[r.asset_types] for r in rules),
     }
     escalated = escalate_overdue(uow, workspace_id)
-    if shared is not None:
+    if asset_ids is None and shared is not None:
         risk.record_history(uow, workspace_id, shared.for_query(shared_ref("child_rank"), ()))
+    if shared is not None:
         shared.drop()
     conn.execute(f"DROP TABLE {hits}")
     summary = EvaluationSummary(

@@ -30,6 +30,7 @@ class PackRule:
     control_ids: tuple[str, ...]
     policy: PackPolicy
     compiled: CompiledCondition
+    correlated: CompiledCondition  # per-asset form, for runs over a few assets
 
 
 def load_pack(path: Path) -> FrameworkPack:
@@ -71,6 +72,7 @@ def pack_rules() -> tuple[PackRule, ...]:
                     controls,
                     policy,
                     compile_condition(policy.condition),
+                    compile_condition(policy.condition, set_based=False),
                 )
             )
     return tuple(rules)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
+
 from core.compliance import evaluation, risk
 from core.db.unit_of_work import UnitOfWork
 from tests.unit.compliance.conftest import add_table, patch
@@ -249,3 +251,32 @@ def test_escalation_and_expiry_write_one_history_entry_and_event_each(database, 
         workspace,
     )
     assert expired[0]["n"] == 2
+
+
+@pytest.mark.parametrize("per_asset_limit", [1000, 0])
+def test_a_run_over_some_assets_flags_the_same_per_asset_or_set_based(
+    database, workspace, monkeypatch, per_asset_limit
+):
+    monkeypatch.setattr(evaluation, "PER_ASSET_LIMIT", per_asset_limit)
+    t = add_table(database, workspace, {"pan": ["credit_card_number"], "mrn": ["medical_record_number"], "x": []})
+    other = add_table(database, workspace, {"pan": ["credit_card_number"]})
+    with UnitOfWork(database) as uow:
+        scope = [t["table"], t["pan"], t["mrn"], t["x"]]
+        partial = evaluation.evaluate_workspace(uow, workspace, "event", asset_ids=scope)
+        uow.commit()
+    flagged = rows(
+        database,
+        "SELECT policy_ref, asset_id FROM compliance_violations WHERE workspace_id = %s AND closed_at IS NULL",
+        workspace,
+    )
+    assert {r["asset_id"] for r in flagged} <= set(scope) and partial.opened == len(flagged)
+    full = evaluate(database, workspace)
+    assert full.opened > 0  # the other table, outside the partial run's scope
+    everything = rows(
+        database,
+        "SELECT policy_ref, asset_id FROM compliance_violations WHERE workspace_id = %s AND closed_at IS NULL",
+        workspace,
+    )
+    in_scope = {(r["policy_ref"], r["asset_id"]) for r in everything if r["asset_id"] in scope}
+    assert {(r["policy_ref"], r["asset_id"]) for r in flagged} == in_scope
+    assert full.resolved == 0 and other["pan"] in {r["asset_id"] for r in everything}
