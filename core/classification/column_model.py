@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.text_shape import char_shape
+
 log = logging.getLogger(__name__)
 
 FEATURE_VERSION = 2
@@ -45,31 +47,15 @@ _DROP_DIGITS = str.maketrans("", "", "0123456789")  # the ASCII characters str.i
 _DROP_LETTERS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # and isalpha
 
 
-# The same shape as the character loop below, for ASCII text, and the run collapse in two passes:
-# runs of X, x and 9 shrink by plain string replacement, then the rare runs of other characters are
-# collapsed by the regular expression (only when there is one: a template substitution costs a
-# Python call even when nothing matches).
-_ASCII_SHAPE = str.maketrans(
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "9" * 10 + "X" * 26 + "x" * 26
-)
+# The run collapse of value shapes in two passes: runs of X, x and 9 shrink by plain string
+# replacement, then the rare runs of other characters are collapsed by the regular expression (only
+# when there is one: a template substitution costs a Python call even when nothing matches).
 _OTHER_RUNS = re.compile(r"([^Xx9\n])\1{2,}")
 
 
 def value_shape(value: str) -> str:
     """``John Smith`` -> ``Xxxx Xxxxx``; ``555-0142`` -> ``999-999``: runs of 3+ collapse to 3."""
-    head = value[:48]
-    if head.isascii():
-        shaped = head.translate(_ASCII_SHAPE)
-    else:
-        out = []
-        for char in head:
-            if char.isdigit():
-                out.append("9")
-            elif char.isalpha():
-                out.append("X" if char.isupper() else "x")
-            else:
-                out.append(char)
-        shaped = "".join(out)
+    shaped = char_shape(value[:48])
     for run, kept in (("XXXX", "XXX"), ("xxxx", "xxx"), ("9999", "999")):
         while run in shaped:
             shaped = shaped.replace(run, kept)

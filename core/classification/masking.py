@@ -16,19 +16,9 @@ from __future__ import annotations
 
 import re
 
+from core.text_shape import char_shape
+
 _EMAIL = re.compile(r"^([^@\s]+)@([^@\s]+)$")
-
-
-def _shape(text: str) -> str:
-    out = []
-    for char in text:
-        if char.isdigit():
-            out.append("9")
-        elif char.isalpha():
-            out.append("X" if char.isupper() else "x")
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 def mask_value(value: str, *, credential: bool = False) -> str:
@@ -60,4 +50,4 @@ def mask_value(value: str, *, credential: bool = False) -> str:
             else:
                 out.append(char)
         return "".join(out)
-    return _shape(text)
+    return char_shape(text)

@@ -13,30 +13,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.discovery.model import AssetProfile, AssetSample, ColumnProfile, ColumnValues, ShapeCount
+from core.text_shape import ascii_shape_table, char_shape
 
 ORDERED_TYPES = frozenset({"integer", "decimal", "date", "timestamp", "time"})
 MAX_SHAPE = 32
 TOP_SHAPES = 5
-
-
-_ASCII_SHAPES = str.maketrans(
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "9" * 10 + "A" * 26 + "a" * 26
-)
+_ASCII_SHAPES = ascii_shape_table("A", "a")
 
 
 def shape(value: str) -> str:
     """'John 42' → 'Aaaa 99': letters become A/a, digits 9, everything else stays (truncated)."""
-    if value.isascii():
-        return value[:MAX_SHAPE].translate(_ASCII_SHAPES) + ("…" if len(value) > MAX_SHAPE else "")
-    out = []
-    for char in value[:MAX_SHAPE]:
-        if char.isdigit():
-            out.append("9")
-        elif char.isalpha():
-            out.append("A" if char.isupper() else "a")
-        else:
-            out.append(char)
-    return "".join(out) + ("…" if len(value) > MAX_SHAPE else "")
+    return char_shape(value[:MAX_SHAPE], "A", "a") + ("…" if len(value) > MAX_SHAPE else "")
 
 
 def duj1(sample_size: int, distinct: int, singletons: int, population: int | None) -> int:
