@@ -16,6 +16,7 @@ from devhost.client import http_call
 from devhost.triggers.timers import InvalidSchedule, Schedule
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import devhost_env, start_devhost
+from tests.waiting import eventually
 
 APP = Path(__file__).resolve().parent / "apps" / "triggers_app"
 
@@ -57,15 +58,6 @@ def _records(folder: Path, kind: str) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(folder.glob(f"{kind}-*.json"))]
 
 
-def _eventually(check, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
-
-
 def _publish(host, entity: str, messages: list[dict]) -> None:
     assert http_call("POST", f"{host.base_url}/api/publish/{entity}", json_body=messages).status == 202
 
@@ -86,7 +78,7 @@ def test_queue_messages_are_delivered_retried_and_dead_lettered(host, records, e
         by_id = {m: [r for r in seen if r["id"] == m] for m in ("m-ok", "m-retry", "m-dead")}
         return by_id if len(by_id["m-retry"]) == 3 and len(by_id["m-dead"]) == 3 and by_id["m-ok"] else None
 
-    by_id = _eventually(settled)
+    by_id = eventually(settled)
     assert by_id, _records(records, "orders")
     assert [r["delivery_count"] for r in by_id["m-ok"]] == [1]
     assert sorted(r["delivery_count"] for r in by_id["m-retry"]) == [1, 2, 3]
@@ -113,14 +105,14 @@ def test_queue_messages_are_delivered_retried_and_dead_lettered(host, records, e
 def test_duplicate_message_ids_are_delivered_once(host, records):
     _publish(host, "orders", [{"id": "m-dup", "body": "ok"}])
     _publish(host, "orders", [{"id": "m-dup", "body": "ok"}])
-    assert _eventually(lambda: [r for r in _records(records, "orders") if r["id"] == "m-dup"])
+    assert eventually(lambda: [r for r in _records(records, "orders") if r["id"] == "m-dup"])
     time.sleep(0.5)
     assert len([r for r in _records(records, "orders") if r["id"] == "m-dup"]) == 1
 
 
 def test_each_topic_subscription_gets_every_message(host, records):
     _publish(host, "events", [{"id": "e-1", "body": {"n": 1}, "subject": "datawave.test.happened"}])
-    assert _eventually(lambda: _records(records, "audit") and _records(records, "billing"))
+    assert eventually(lambda: _records(records, "audit") and _records(records, "billing"))
     assert [(r["id"], r["subject"]) for r in _records(records, "audit")] == [("e-1", "datawave.test.happened")]
     assert [r["id"] for r in _records(records, "billing")] == ["e-1"]
 
@@ -130,19 +122,19 @@ def test_blob_fires_once_per_new_or_changed_blob_and_survives_restart(host, reco
     if not container.exists():
         container.create_container()
     container.upload_blob("in/a.csv", b"id,name\n1,x\n", metadata={"source": "test"})
-    first = _eventually(lambda: [r for r in _records(records, "blob") if r["name"] == "landing/in/a.csv"])
+    first = eventually(lambda: [r for r in _records(records, "blob") if r["name"] == "landing/in/a.csv"])
     assert first == [
         {"name": "landing/in/a.csv", "length": 12, "metadata": {"source": "test"}, "data": "id,name\n1,x\n"}
     ]
     container.upload_blob("in/a.csv", b"id,name\n1,y\n", overwrite=True)
-    assert _eventually(lambda: len([r for r in _records(records, "blob") if r["name"] == "landing/in/a.csv"]) == 2)
+    assert eventually(lambda: len([r for r in _records(records, "blob") if r["name"] == "landing/in/a.csv"]) == 2)
 
     host.process.terminate()
     host.process.wait(timeout=15)
     restarted = _start(env, tmp_path / "restart.log")
     try:
         container.upload_blob("in/b.csv", b"id\n2\n")
-        assert _eventually(lambda: [r for r in _records(records, "blob") if r["name"] == "landing/in/b.csv"])
+        assert eventually(lambda: [r for r in _records(records, "blob") if r["name"] == "landing/in/b.csv"])
         time.sleep(1)
         assert len([r for r in _records(records, "blob") if r["name"] == "landing/in/a.csv"]) == 2  # receipts kept
     finally:
@@ -155,7 +147,7 @@ def test_a_failing_blob_is_poisoned_after_five_attempts(host, records, azurite, 
     if not container.exists():
         container.create_container()
     container.upload_blob("bad.csv", b"broken")
-    assert _eventually(lambda: len([r for r in _records(records, "blob") if r["name"] == "landing/bad.csv"]) >= 5)
+    assert eventually(lambda: len([r for r in _records(records, "blob") if r["name"] == "landing/bad.csv"]) >= 5)
     time.sleep(1)
     assert len([r for r in _records(records, "blob") if r["name"] == "landing/bad.csv"]) == 5
     listed = subprocess.run(
@@ -172,7 +164,7 @@ def test_a_failing_blob_is_poisoned_after_five_attempts(host, records, azurite, 
 
 
 def test_timers_follow_their_schedule_and_run_on_startup(host, records):
-    assert _eventually(lambda: len(_records(records, "tick")) >= 3)
+    assert eventually(lambda: len(_records(records, "tick")) >= 3)
     yearly = _records(records, "yearly")
     assert len(yearly) >= 1 and yearly[0]["past_due"] is False
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import psycopg
 
 from activities import compliance as activities
 from core.compliance import monitoring
+from tests.waiting import eventually
 
 
 def _event(event_type, workspace_id, data, event_id=None):
@@ -100,15 +100,6 @@ def _open_violations(client, token, ws, policy_ref):
     return reply.json()["items"]
 
 
-def _eventually(check, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
-
-
 def test_a_grant_change_reevaluates_the_workspace_through_the_event_bus(client, make_token, app_env):
     """Assignment created -> datawave.authz.assignment.created in the outbox -> relay -> the compliance
     consumer re-evaluates the workspace -> a violation opens; deleting the assignment resolves it."""
@@ -133,9 +124,9 @@ def test_a_grant_change_reevaluates_the_workspace_through_the_event_bus(client, 
     assert event[0] == "datawave.authz.assignment.created" and event[1] == ws
     assert event[2]["role"] == "Viewer" and event[2]["principal_id"] == assignment["principal_id"]
 
-    opened = _eventually(lambda: _open_violations(client, admin, ws, policy))
+    opened = eventually(lambda: _open_violations(client, admin, ws, policy))
     assert len(opened) == 1 and opened[0]["asset_id"] != pan  # the table, not the column
 
     revoked = client.request("DELETE", f"/api/v1/authz/assignments/{assignment['id']}", token=admin)
     assert revoked.status == 204, revoked.body
-    assert _eventually(lambda: _open_violations(client, admin, ws, policy) == [])
+    assert eventually(lambda: _open_violations(client, admin, ws, policy) == [])

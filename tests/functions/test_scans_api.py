@@ -16,6 +16,7 @@ from core.events.bus import BusMessage
 from core.events.local_bus import LocalEventBus
 from core.scans.triggers import scan_from_message
 from devhost.sample_data import DEMO_DATABASE, create_demo_database
+from tests.waiting import eventually
 
 
 @pytest.fixture(scope="module")
@@ -148,18 +149,9 @@ def _sql(database_url: str, query: str, args: tuple = ()) -> list:
         return conn.execute(query, args).fetchall()
 
 
-def _eventually(check, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
-
-
 def test_the_outbox_is_relayed_to_the_events_topic_once_per_event(client, admin, source, app_env):
     url = app_env["DATAWAVE_POSTGRES_URL"]
-    assert _eventually(lambda: not _sql(url, "SELECT 1 FROM outbox_events WHERE published_at IS NULL"))
+    assert eventually(lambda: not _sql(url, "SELECT 1 FROM outbox_events WHERE published_at IS NULL"))
     # Other work (earlier scans' consumers, sweeps) may still be writing events while we look, so
     # compare what was published before reading the bus with the bus, and the bus with all events after.
     published = {e[0] for e in _sql(url, "SELECT id::text FROM outbox_events WHERE published_at IS NOT NULL")}
@@ -177,10 +169,10 @@ def test_the_outbox_is_relayed_to_the_events_topic_once_per_event(client, admin,
 
 def test_a_scan_request_message_runs_a_scan_once(client, admin, source, app_env):
     url = app_env["DATAWAVE_POSTGRES_URL"]
-    _eventually(lambda: not _sql(url, "SELECT 1 FROM scans WHERE status IN ('queued', 'running')"))
+    eventually(lambda: not _sql(url, "SELECT 1 FROM scans WHERE status IN ('queued', 'running')"))
     body = json.dumps({**source, "template": "pci_dss"}).encode()
     LocalEventBus(get_database()).publish("scan-requests", [BusMessage(body=body, message_id="req-1")])
-    scans = _eventually(
+    scans = eventually(
         lambda: _sql(url, "SELECT id, status FROM scans WHERE trigger = 'queue' AND status = 'completed'")
     )
     assert len(scans) == 1
@@ -193,7 +185,7 @@ def test_a_scan_request_message_runs_a_scan_once(client, admin, source, app_env)
 def test_a_poison_scan_request_is_dead_lettered_with_its_reason(client, app_env):
     url = app_env["DATAWAVE_POSTGRES_URL"]
     LocalEventBus(get_database()).publish("scan-requests", [BusMessage(body=b"{not json", message_id="req-bad")])
-    dead = _eventually(
+    dead = eventually(
         lambda: _sql(
             url,
             "SELECT d.dead_letter_reason, d.dead_letter_error, d.delivery_count FROM local_bus_deliveries d"
