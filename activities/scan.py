@@ -21,7 +21,7 @@ def scan_checkpoint(scan_id: str) -> dict[str, Any]:
         return service.checkpoint(uow, UUID(scan_id))
 
 
-def scan_assets(batch: dict[str, Any]) -> dict[str, int]:
+def scan_assets(batch: dict[str, Any]) -> dict[str, Any]:
     with UnitOfWork() as uow:
         return pipeline.scan_assets(uow, UUID(batch["scan_id"]), list(batch["assets"]))
 

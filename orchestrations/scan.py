@@ -1,10 +1,16 @@
-"""The scan saga: discover → fan out batches of assets (sample, profile, classify, catalog) in waves
-→ fan in → finish; on failure, compensate by marking the scan failed (partial results are kept).
+"""The scan saga: discover → batches of assets (sample, profile, classify, catalog) with a bounded
+number in flight → finish; on failure, compensate by marking the scan failed (partial results are kept).
 
-Deterministic: no I/O and no clock here; everything that reads the world is an activity. Pause is a
-flag the API sets in the database: between waves the orchestrator reads it (``scan_checkpoint``) and,
-when paused, waits for the ``resume`` event carrying the pause's sequence number (a stale resume from
-an earlier pause is ignored). Cancel terminates the instance.
+Deterministic: no I/O and no clock here; everything that reads the world is an activity. Batches run
+in a sliding window: up to ``WINDOW`` are scheduled, twice as many as the host runs at once, so a
+worker that finishes a batch starts the next queued one at once (no wave waits for its slowest batch,
+no worker waits for an orchestrator replay); each completion makes room for the next batch. Pause
+is a flag the API sets in the database: a batch that starts while the scan is paused does nothing
+and reports itself deferred (it is scheduled again after the resume), a running batch finishes, and
+every batch reports the scan's status as it ends, so once one reports ``paused`` no new batch is
+scheduled; when none is left in flight the orchestrator waits for the ``resume`` event carrying the
+pause's sequence number (a stale resume from an earlier pause is ignored), then checks the status
+again (``scan_checkpoint``). Cancel terminates the instance.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import azure.durable_functions as df
 
 ORCHESTRATOR = "scan_orchestrator"
 BATCH_SIZE = 10  # assets per activity call
-WAVE_SIZE = 8  # activity calls in flight at once (host.json maxConcurrentActivityFunctions)
+WINDOW = 16  # activity calls scheduled at once: 2 x host.json maxConcurrentActivityFunctions
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=2000, max_number_of_attempts=3)
 
 
@@ -28,31 +34,36 @@ def scan_orchestrator(context: df.DurableOrchestrationContext) -> Any:
         pending: list[str] = plan["pending"]
         progress.update(phase="scanning", total=plan["total"], skipped=plan["skipped"])
         context.set_custom_status(dict(progress))
-        batches = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
-        index = 0
-        while index < len(batches):
-            state = yield context.call_activity("scan_checkpoint", scan_id)
-            if state["status"] == "paused":
-                context.set_custom_status({**progress, "phase": "paused"})
-                while True:
-                    resumed_at = yield context.wait_for_external_event("resume")
-                    if isinstance(resumed_at, int) and resumed_at >= state["pause_seq"]:
-                        break
+        queue = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
+        state = yield context.call_activity("scan_checkpoint", scan_id)
+        in_flight: list[tuple[Any, list[str]]] = []
+        while queue or in_flight:
+            while state["status"] == "running" and queue and len(in_flight) < WINDOW:
+                batch = queue.pop(0)
+                task = context.call_activity_with_retry("scan_assets", RETRY, {"scan_id": scan_id, "assets": batch})
+                in_flight.append((task, batch))
+            if in_flight:
+                finished = yield context.task_any([task for task, _ in in_flight])
+                position = next(i for i, (task, _) in enumerate(in_flight) if task is finished)
+                _, batch = in_flight.pop(position)
+                result = finished.result
+                if result.get("deferred"):  # it started while the scan was paused: run it after the resume
+                    queue.insert(0, batch)
+                progress["done"] += result["done"]
+                progress["failed"] += result["failed"]
                 context.set_custom_status(dict(progress))
+                state = {"status": result["status"], "pause_seq": result["pause_seq"]}
                 continue
-            if state["status"] != "running":
+            # Nothing in flight and nothing may start: paused, or no longer running.
+            if state["status"] != "paused":
                 return {"scan_id": scan_id, "status": state["status"], **progress}
-            wave = batches[index : index + WAVE_SIZE]
-            results = yield context.task_all(
-                [
-                    context.call_activity_with_retry("scan_assets", RETRY, {"scan_id": scan_id, "assets": b})
-                    for b in wave
-                ]
-            )
-            progress["done"] += sum(r["done"] for r in results)
-            progress["failed"] += sum(r["failed"] for r in results)
-            index += WAVE_SIZE
+            context.set_custom_status({**progress, "phase": "paused"})
+            while True:
+                resumed_at = yield context.wait_for_external_event("resume")
+                if isinstance(resumed_at, int) and resumed_at >= state["pause_seq"]:
+                    break
             context.set_custom_status(dict(progress))
+            state = yield context.call_activity("scan_checkpoint", scan_id)
         progress["phase"] = "finishing"
         context.set_custom_status(dict(progress))
         summary = yield context.call_activity_with_retry("scan_finish", RETRY, scan_id)

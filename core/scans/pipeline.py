@@ -117,13 +117,16 @@ def _profile_summary(profile: AssetProfile, columns: dict[str, Any]) -> dict[str
     return summary
 
 
-def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, int]:
+def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, Any]:
     """Scan one batch of assets: sample and profile each, classify them together (one model call),
     catalog them together (set-based upsert) and record the batch in one transaction. A failing asset
-    is recorded as failed and the batch goes on without it."""
+    is recorded as failed and the batch goes on without it. Returns the batch's done and failed
+    counts and the scan's status and pause sequence at the end; a batch that starts while the scan
+    is paused does nothing and says it was ``deferred``."""
     row = _scan(uow, scan_id)
-    if row["status"] not in ("running", "paused"):
-        return {"done": 0, "failed": 0}
+    if row["status"] != "running":  # paused: deferred until the resume; otherwise nothing more to do
+        state = {"status": row["status"], "pause_seq": row["pause_seq"]}
+        return {"done": 0, "failed": 0, **state, "deferred": row["status"] == "paused"}
     # Only this batch's rows: loading every asset of the scan per batch made a scan O(assets²).
     rows = {r["qualified_name"]: r for r in uow.scans.assets(scan_id, names=names)}
     source, credentials = _source(uow, row)
@@ -178,11 +181,11 @@ def scan_assets(uow: UnitOfWork, scan_id: UUID, names: list[str]) -> dict[str, i
             events.append(("datawave.classification.suggested", row["workspace_id"], f"assets/{asset_id}", data))
         done.append((name, len(table.columns), found, asset_id))
     uow.outbox.add_many(events)
-    service.record_assets(uow, scan_id, done=done, failed=failed)
+    state = service.record_assets(uow, scan_id, done=done, failed=failed)
     uow.commit()
     counts["done"] += len(done)
     counts["failed"] += len(failed)
-    return counts
+    return {**counts, **state}
 
 
 def _failure(scan_id: UUID, name: str, exc: Exception) -> str:

@@ -274,7 +274,8 @@ def begin(uow: UnitOfWork, scan_id: UUID) -> Row:
     if row["status"] == "queued":
         uow.scans.update(scan_id, status="running", phase="discovering", started_at=row["started_at"] or _now())
     elif row["status"] in ("running", "paused"):
-        uow.scans.update(scan_id, phase="discovering")
+        # A scan paused while still queued has started now: its resume must make it running again.
+        uow.scans.update(scan_id, phase="discovering", started_at=row["started_at"] or _now())
     uow.commit()
     return row
 
@@ -314,12 +315,14 @@ def record_assets(
     *,
     done: list[tuple[str, int, dict[str, list[str]], UUID]],
     failed: dict[str, str],
-) -> None:
+) -> dict[str, Any]:
     """Record a batch's outcome: ``done`` as (name, columns, classifications, catalog asset id),
-    ``failed`` as name → error; then the scan's progress (the caller commits)."""
-    _active_row(uow, scan_id)
+    ``failed`` as name → error; then the scan's progress (the caller commits). Returns the scan's
+    status and pause sequence as they stand now (the orchestrator stops starting batches on a pause)."""
+    row = _active_row(uow, scan_id)
     uow.scans.record_assets(scan_id, done, {name: error[:2000] for name, error in failed.items()})
     uow.scans.update(scan_id, **uow.scans.progress(scan_id))
+    return {"status": row["status"], "pause_seq": row["pause_seq"]}
 
 
 def finish(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:
