@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -119,10 +120,61 @@ class PreparedValues:
 
 
 _LONGEST_BLANK = max(len(marker) for marker in BLANK_MARKERS)
+_STR_ONLY = frozenset({str})
+#: Value types ``prepare_values`` de-duplicates before cleaning: no value of one equals a value of another.
+_DEDUPLICABLE = frozenset({str, bool, type(None)})
+_DEDUPLICABLE_INTS = frozenset({str, int, type(None)})
 
 
 def prepare_values(values: Iterable[Any], max_distinct: int = 1000, max_length: int = 4096) -> PreparedValues:
     """Drop blanks (``None``, NaN, ``""``, ``"N/A"``...), collapse whitespace, de-duplicate in order."""
+    if values.__class__ is not list:
+        values = list(values)
+    kinds = set(map(type, values))
+    if not (kinds <= _DEDUPLICABLE or kinds <= _DEDUPLICABLE_INTS):
+        return _prepare_each(values, max_distinct, max_length)
+    # A value's text depends on the value alone and no two equal values of these types differ in
+    # type (unlike 1, 1.0 and True), so each distinct value is cleaned once, in first-seen order,
+    # with the same steps as ``_prepare_each``.
+    raws = dict.fromkeys(values)
+    blanks = 0
+    if type(None) in kinds:
+        blanks = values.count(None)
+        del raws[None]
+    if kinds <= _STR_ONLY:
+        texts = list(map(str.strip, raws))
+    else:
+        texts = list(map(_text, raws))
+    joined = "\x00".join(texts)
+    if "\n" in joined or "\t" in joined or "\r" in joined or "  " in joined:
+        texts = [
+            _WHITESPACE.sub(" ", text) if "\n" in text or "\t" in text or "\r" in text or "  " in text else text
+            for text in texts
+        ]
+    if not BLANK_MARKERS.isdisjoint(map(str.lower, texts)):  # one C pass; the exact test below
+        kept = []
+        for raw, text in zip(raws, texts, strict=True):
+            if len(text) <= _LONGEST_BLANK and text.lower() in BLANK_MARKERS:
+                blanks += values.count(raw)
+            else:
+                kept.append(text)
+        texts = kept
+    if texts and max(map(len, texts)) > max_length:
+        texts = [text[:max_length] for text in texts]
+    distinct = list(islice(dict.fromkeys(texts), max_distinct)) if max_distinct > 0 else []
+    return PreparedValues(distinct=distinct, sampled=len(values), blanks=blanks)
+
+
+def _text(raw: str | bool | int) -> str:
+    if raw.__class__ is str:
+        return raw.strip()  # type: ignore[union-attr]
+    if raw.__class__ is bool:
+        return "true" if raw else "false"
+    return str(raw).strip()
+
+
+def _prepare_each(values: list[Any], max_distinct: int, max_length: int) -> PreparedValues:
+    """``prepare_values`` one value at a time (any types: NaN, bytes, numbers equal across types)."""
     seen: dict[str, None] = {}
     sampled = blanks = 0
     for raw in values:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.classification import ClassificationEngine, Signal
+from core.classification import ClassificationEngine, Signal, prepare_values
 
 POSITIVE = [
     (
@@ -187,3 +187,39 @@ def test_classify_tables_equals_classify_table_per_table(engine):
     batched = engine.classify_tables(tables)
     assert batched == [engine.classify_table(table) for table in tables]
     assert [len(result.columns) for result in batched] == [2, 0, 3]
+
+
+def _prepared(values, **limits):
+    prepared = prepare_values(values, **limits)
+    return prepared.distinct, prepared.sampled, prepared.blanks
+
+
+def test_prepare_values_text_columns():
+    values = [" b ", "a", "b", "N/A", "n/a", "  ", "", "a\t b", "a  b", "x\ny", "NOT  AVAILABLE", "\u00a0c\u00a0"]
+    # distinct in first-seen order after strip/whitespace collapse; blank markers in any case, also
+    # once whitespace is collapsed ("not available"), count once per occurrence
+    assert _prepared(values) == (["b", "a", "a b", "x y", "c"], 12, 5)
+    assert _prepared(iter(["x", " x", "x "])) == (["x"], 3, 0)
+    assert _prepared(("Null", "NULL", "null")) == ([], 3, 3)
+    assert _prepared([]) == ([], 0, 0)
+
+
+def test_prepare_values_with_none_bools_and_ints():
+    assert _prepared([None, "a", None, " a", "NONE"]) == (["a"], 5, 3)
+    assert _prepared([True, False, None, True, "yes", "N/A"]) == (["true", "false", "yes"], 6, 2)
+    assert _prepared([1, "1", 2, None, 1, 10**20]) == (["1", "2", "100000000000000000000"], 6, 1)
+
+
+def test_prepare_values_mixed_types_are_prepared_one_by_one():
+    nan = float("nan")
+    values = [1, 1.0, True, nan, float("nan"), b" x ", b"N/A", "x", 0.5, None]
+    # 1, 1.0 and True are equal but not the same text; NaN and the b"N/A" marker are blanks
+    assert _prepared(values) == (["1", "1.0", "true", "x", "0.5"], 10, 4)
+
+
+def test_prepare_values_limits_count_distinct_truncated_texts():
+    values = ["abcd", "abce", "N/A", "abd", "zz", "abcd", "q"]
+    assert _prepared(values, max_length=3) == (["abc", "abd", "zz", "q"], 7, 1)
+    assert _prepared(values, max_distinct=2) == (["abcd", "abce"], 7, 1)
+    assert _prepared(values, max_distinct=2, max_length=3) == (["abc", "abd"], 7, 1)
+    assert _prepared(values, max_distinct=0) == ([], 7, 1)
