@@ -19,6 +19,7 @@ ORDERED_TYPES = frozenset({"integer", "decimal", "date", "timestamp", "time"})
 MAX_SHAPE = 32
 TOP_SHAPES = 5
 _ASCII_SHAPES = ascii_shape_table("A", "a")
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def shape(value: str) -> str:
@@ -35,6 +36,34 @@ def duj1(sample_size: int, distinct: int, singletons: int, population: int | Non
     return max(distinct, min(population, round(estimate)))
 
 
+def _ordered_values(counts: Counter[str], logical: str) -> list[Any]:
+    """The distinct values as ``_ordered`` orders them, unorderable ones left out."""
+    if logical not in ("integer", "decimal"):
+        return list(counts)  # ISO dates, timestamps and times order as text
+    try:
+        return list(map(Decimal, counts))  # one C call per value when they all parse
+    except InvalidOperation:
+        return [o for o in (_ordered(v, logical) for v in counts) if o is not None]
+
+
+def _shapes(present: list[str], counts: Counter[str], lengths: list[int]) -> Counter[str]:
+    """How many values have each shape, shapes in first-seen order (``most_common`` breaks ties by it)."""
+    if not present:
+        return Counter()
+    long = max(lengths) > MAX_SHAPE
+    joined = "\x00".join([v[:MAX_SHAPE] for v in present] if long else present)
+    if joined.isascii() and joined.count("\x00") == len(present) - 1:
+        # ASCII values (the usual case): every shape from one translate, counted in C.
+        shapes = joined.translate(_ASCII_SHAPES).split("\x00")
+        if long:
+            shapes = [s + "…" if n > MAX_SHAPE else s for s, n in zip(shapes, lengths, strict=True)]
+        return Counter(shapes)
+    by_shape: Counter[str] = Counter()
+    for value, count in counts.items():  # one shape per distinct value, in first-seen order
+        by_shape[shape(value)] += count
+    return by_shape
+
+
 def _ordered(value: str, logical: str) -> Any:
     if logical in ("integer", "decimal"):
         try:
@@ -46,13 +75,16 @@ def _ordered(value: str, logical: str) -> Any:
 
 def profile_column(column: ColumnValues, row_estimate: int | None = None) -> ColumnProfile:
     values = column.values
-    texts = (v if v.__class__ is str else str(v) for v in values if v is not None)
-    present = [v for v in texts if v != ""]
+    if set(map(type, values)) <= _TEXT_OR_NONE:  # the usual case: "" and None are the only falsy values
+        present = list(filter(None, values))
+    else:
+        texts = (v if v.__class__ is str else str(v) for v in values if v is not None)
+        present = [v for v in texts if v != ""]
     counts = Counter(present)
     lengths = list(map(len, present))
     minimum = maximum = None
     if column.logical_type in ORDERED_TYPES and present:
-        ordered = [o for o in (_ordered(v, column.logical_type) for v in counts) if o is not None]
+        ordered = _ordered_values(counts, column.logical_type)
         if ordered:
             minimum, maximum = min(ordered), max(ordered)
             if isinstance(minimum, Decimal):
@@ -60,16 +92,8 @@ def profile_column(column: ColumnValues, row_estimate: int | None = None) -> Col
     non_null_population = None
     if row_estimate is not None and values:
         non_null_population = round(row_estimate * len(present) / len(values))
-    singletons = sum(1 for c in counts.values() if c == 1)
-    joined = "\x00".join(present)
-    if joined.isascii() and (not lengths or max(lengths) <= MAX_SHAPE) and joined.count("\x00") == len(present) - 1:
-        # Short ASCII values (the usual case): every shape from one translate, counted in C, in the
-        # same first-seen order as below.
-        by_shape = Counter(joined.translate(_ASCII_SHAPES).split("\x00")) if present else Counter()
-    else:
-        by_shape = Counter()
-        for value, count in counts.items():  # one shape per distinct value, in first-seen order
-            by_shape[shape(value)] += count
+    singletons = list(counts.values()).count(1)
+    by_shape = _shapes(present, counts, lengths)
     shapes = by_shape.most_common(TOP_SHAPES)
     return ColumnProfile(
         name=column.name,

@@ -102,3 +102,46 @@ def test_profile_counts_nulls_and_shapes():
     assert col.shapes[0].shape == "Aaaa 99" and col.shapes[0].count == 2
     assert (col.min_length, col.max_length) == (6, 7)
     assert shape("AB-12 x") == "AA-99 a"
+
+
+def _profile(logical_type, values, row_estimate=None):
+    from core.discovery.model import AssetSample, ColumnValues
+
+    sample = AssetSample(
+        qualified_name="file:///x",
+        method="first_rows",
+        rows_sampled=len(values),
+        columns=[ColumnValues(name="c", logical_type=logical_type, values=values)],
+    )
+    return profile_sample(sample, row_estimate).columns[0]
+
+
+def test_profile_shapes_of_long_unicode_and_nul_values_keep_first_seen_order_for_ties():
+    long = "x" * 40
+    values = ["Zoë 7", long, "", "ab", "Zoë 7", long + "Y", "٣ǅ", None, "-"]
+    col = _profile("string", values)
+    expected = [("Aaa 9", 2), ("a" * 32 + "…", 2), ("aa", 1), ("9a", 1), ("-", 1)]  # ǅ is title case, not upper
+    assert [(s.shape, s.count) for s in col.shapes] == expected
+    assert (col.count, col.null_count, col.distinct_in_sample, col.min_length, col.max_length) == (9, 2, 6, 1, 41)
+    with_nul = _profile("string", ["a\x00b", *values])  # a NUL in a value: shaped one distinct value at a time
+    nul_expected = [("Aaa 9", 2), ("a" * 32 + "…", 2), ("a\x00a", 1), ("aa", 1), ("9a", 1)]
+    assert [(s.shape, s.count) for s in with_nul.shapes] == nul_expected
+    assert _profile("string", ["é" * 33]).shapes[0].shape == "a" * 32 + "…"
+
+
+def test_profile_min_max_of_ordered_types():
+    numbers = _profile("integer", ["10", "9", "-3", "10", "", None], row_estimate=1000)
+    assert (numbers.min, numbers.max, numbers.null_count) == (-3, 10, 2)
+    assert numbers.distinct_estimate == 6  # Duj1: 4·3 / (4 − 2 + 2·4/667), not assumed unique
+    decimals = _profile("decimal", ["1.50", "abc", "0.25", "1e2"])  # unparsable values are left out
+    assert (decimals.min, decimals.max) == (0.25, 100)
+    assert _profile("decimal", ["abc"]).min is None
+    dates = _profile("date", ["2024-03-01", "2023-12-31", "2024-01-15"])
+    assert (dates.min, dates.max) == ("2023-12-31", "2024-03-01")
+
+
+def test_profile_of_values_that_are_not_text():
+    col = _profile("other", [True, False, 0, "", None, 1.5, "True"])
+    # non-text values count by their str(); only None and "" are nulls (False and 0 are values)
+    assert (col.null_count, col.distinct_in_sample, col.min_length, col.max_length) == (2, 4, 1, 5)
+    assert [(s.shape, s.count) for s in col.shapes] == [("Aaaa", 2), ("Aaaaa", 1), ("9", 1), ("9.9", 1)]
