@@ -26,7 +26,7 @@ from core.discovery.model import (
     ForeignKey,
     stable_hash,
 )
-from core.files.tabular import clean_cell
+from core.files.tabular import clean_column
 
 MESSAGES: dict[str, str] = {
     "auth": "authentication failed: check the user name and credentials",
@@ -237,8 +237,9 @@ def sample(conn: PostgresConnection, password: str | None, asset: DiscoveredAsse
                 )
             )
             records, method = cur.fetchall(), "limit"
+    cells = list(zip(*records, strict=True)) if records else [() for _ in names]  # the values column by column
     columns = [
-        ColumnValues(name=name, logical_type=logical.get(name, "other"), values=[clean_cell(r[i]) for r in records])
+        ColumnValues(name=name, logical_type=logical.get(name, "other"), values=clean_column(cells[i]))
         for i, name in enumerate(names)
     ]
     return AssetSample(qualified_name=asset.qualified_name, method=method, rows_sampled=len(records), columns=columns)  # type: ignore[arg-type]

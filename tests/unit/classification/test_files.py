@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,6 +15,7 @@ from openpyxl import Workbook
 from core.files.tabular import (
     FileReadError,
     clean_cell,
+    clean_column,
     detect_format,
     read_stream,
     read_tables,
@@ -180,3 +182,33 @@ def test_clean_cell():
     assert clean_cell("  ") is None and clean_cell(float("nan")) is None
     assert clean_cell(12.0) == "12" and clean_cell(0.5) == "0.5" and clean_cell(7) == "7"
     assert clean_cell(datetime(2020, 1, 2)) == "2020-01-02" and clean_cell(True) is True
+
+
+def test_clean_column_equals_clean_cell_per_value():
+    columns = {
+        "text": ((" a ", "", None, "\u00a0", "b"), ["a", None, None, None, "b"]),
+        "text without blanks": (["x", " y"], ["x", "y"]),
+        "int": ((1, None, -20, 10**20), ["1", None, "-20", "100000000000000000000"]),
+        "bool": ((True, None, False), [True, None, False]),
+        "decimal": ((Decimal("1.50"), Decimal("NaN"), None), ["1.50", "NaN", None]),
+        "timestamp": (
+            (
+                datetime(2024, 1, 1, tzinfo=UTC),
+                datetime(2024, 1, 1, 0, 0, 0, 1),
+                datetime(2024, 3, 4, 5, 6, tzinfo=UTC),
+            ),
+            ["2024-01-01", "2024-01-01 00:00:00.000001", "2024-03-04 05:06:00+00:00"],
+        ),
+        "date": ((date(2020, 1, 2), None), ["2020-01-02", None]),
+        "time": ((time(0), time(12, 30)), ["00:00:00", "12:30:00"]),
+        "all null": ((None, None), [None, None]),
+        "empty": ((), []),
+        # mixed types, floats and other types: clean_cell for each value
+        "mixed": ((1, True, 1.0, "x", None), ["1", True, "1", "x", None]),
+        "float": ((1.0, float("nan"), 0.5), ["1", None, "0.5"]),
+        "json": (({"a": 1}, [1]), ['{"a": 1}', "[1]"]),
+    }
+    for name, (values, expected) in columns.items():
+        cleaned = clean_column(values)
+        assert cleaned == expected, name
+        assert cleaned == [clean_cell(value) for value in values], name
