@@ -6,8 +6,9 @@ transaction as the re-evaluation, so a redelivered event changes nothing):
 
 | event type | re-evaluates |
 |---|---|
-| ``datawave.scan.completed`` | the whole workspace |
+| ``datawave.scan.completed`` / ``.failed`` / ``.cancelled`` | the whole workspace |
 | ``datawave.classification.*`` | the asset (``asset_id`` / ``asset_ids``), its table and its columns |
+| ``datawave.classification.suggested`` with a ``scan_id`` | nothing: the scan's end does it |
 | ``datawave.authz.*`` (grant changes) | the workspace named by the event, else every workspace |
 
 Other types are acknowledged and ignored. Background work acts as ``compliance-sweep`` /
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 SWEEP_ACTOR = "compliance-sweep"
 EVENTS_ACTOR = "compliance-events"
 CONSUMER = "compliance"
+SCAN_ENDED = ("datawave.scan.completed", "datawave.scan.failed", "datawave.scan.cancelled")
 
 
 class InvalidEvent(ValueError):
@@ -74,8 +76,12 @@ def handle_event(body: bytes | str) -> dict[str, Any]:
             return {"event_id": event_id, "duplicate": True}
         result: dict[str, Any] = {"event_id": event_id, "type": event_type, "evaluated": []}
         targets: list[tuple[str, list[UUID] | None]] = []
-        if event_type == "datawave.scan.completed" and workspace:
+        if event_type in SCAN_ENDED and workspace:
             targets = [(workspace, None)]
+        elif event_type == "datawave.classification.suggested" and isinstance(data, dict) and data.get("scan_id"):
+            # A scan suggests per asset as it goes; the event that ends it (completed, failed or
+            # cancelled, partial results included) re-evaluates the workspace once instead.
+            result["deferred_to"] = "end of scan"
         elif event_type.startswith("datawave.classification.") and workspace and isinstance(data, dict):
             ids = [data["asset_id"]] if data.get("asset_id") else list(data.get("asset_ids") or [])
             if ids:

@@ -84,6 +84,21 @@ def test_classification_event_reevaluates_the_asset_once(client, make_token):
     assert again["evaluated"][0]["resolved"] >= 1
 
 
+def test_scan_suggestions_wait_for_the_end_of_their_scan(client, make_token):
+    admin, ws, pan = _setup(client, make_token)
+    suggested = monitoring.handle_event(
+        _event("datawave.classification.suggested", ws, {"scan_id": "s1", "asset_id": pan})
+    )
+    assert suggested["evaluated"] == [] and suggested["deferred_to"] == "end of scan"
+    # A scan that fails part-way still re-evaluates the workspace, its partial results included.
+    ended = monitoring.handle_event(_event("datawave.scan.failed", ws, {"scan_id": "s1", "error": "x"}))
+    assert ended["evaluated"][0]["workspace_id"] == ws and ended["evaluated"][0]["opened"] >= 1
+    assert [v["asset_id"] for v in _open_violations(client, admin, ws, "pci_dss/card_numbers_unmasked")] == [pan]
+    # A suggestion made outside a scan (no scan_id) is evaluated at once.
+    manual = monitoring.handle_event(_event("datawave.classification.suggested", ws, {"asset_id": pan}))
+    assert manual["evaluated"][0]["workspace_id"] == ws
+
+
 def test_unreadable_events_are_refused():
     try:
         monitoring.handle_event(b"not json")
