@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -291,6 +292,9 @@ class ClassificationEngine:
         self.presidio_policy = presidio_policy
         self._default_rules = compile_rule_set(default_rule_set(self.catalog), self.catalog)
         self._compiled: dict[tuple[str, int], CompiledRuleSet] = {}
+        #: id(rules) -> (rules, position of each selected id in iteration order, selected ids whose
+        #: minimum match percentage is not above 0): which classifications ``_decide`` must consider.
+        self._plans: dict[int, tuple[CompiledRuleSet, dict[str, int], frozenset[str]]] = {}
 
     # -- public entry points -----------------------------------------------------------------------
     def classify_column(
@@ -398,7 +402,7 @@ class ClassificationEngine:
         distinct = state.prepared.distinct
         count = len(distinct)
         candidates: list[_Candidate] = []
-        for classification_id in rules.selected:
+        for classification_id in self._considered(rules, state.matches) if count else rules.selected:
             definition = self.catalog.get(classification_id)
             matches = state.matches.get(classification_id)
             if matches is None:
@@ -452,6 +456,30 @@ class ClassificationEngine:
             signals_used=tuple(signals),
         )
 
+    def _considered(self, rules: CompiledRuleSet, matches: Mapping[str, _Matches]) -> list[str]:
+        """The selected classifications, in ``rules.selected`` order, that ``_decide`` does not skip for
+        a column with values: those some value matched and those that need no match."""
+        plan = self._plans.get(id(rules))
+        if plan is None or plan[0] is not rules:
+            position = {classification_id: index for index, classification_id in enumerate(rules.selected)}
+            no_minimum = frozenset(
+                classification_id
+                for classification_id in rules.selected
+                if not rules.minimum_match.get(
+                    classification_id, self.catalog.get(classification_id).minimum_match_percentage
+                )
+                > 0
+            )
+            if len(self._plans) >= 64:
+                self._plans.clear()
+            plan = self._plans[id(rules)] = (rules, position, no_minimum)
+        _, position, no_minimum = plan
+        considered = [classification_id for classification_id in matches if classification_id in position]
+        if no_minimum:
+            considered = list(no_minimum.union(considered))
+        considered.sort(key=position.__getitem__)
+        return considered
+
     def _needs_presidio(self, candidate: _Candidate, count: int) -> bool:
         if self.presidio_policy == "always":
             return True
@@ -472,7 +500,7 @@ class ClassificationEngine:
             minimum = rules.minimum_match.get(classification_id, default_minimum)
             if 100.0 * len(matches.by_value) / count < minimum:
                 return None
-            e_values = sum(score for score, _ in matches.by_value.values()) / count
+            e_values = sum(map(itemgetter(0), matches.by_value.values())) / count
         else:
             if not e_name:
                 return None

@@ -223,3 +223,23 @@ def test_prepare_values_limits_count_distinct_truncated_texts():
     assert _prepared(values, max_distinct=2) == (["abcd", "abce"], 7, 1)
     assert _prepared(values, max_distinct=2, max_length=3) == (["abc", "abd"], 7, 1)
     assert _prepared(values, max_distinct=0) == ([], 7, 1)
+
+
+def test_classification_needing_no_match_is_decided_for_columns_no_value_matches(engine):
+    import dataclasses
+
+    from core.classification.rule_sets import compile_rule_set, validate_rule_set
+
+    selection = {"classifications": ["email_address", "phone_number"]}
+    plain = validate_rule_set({"id": "plain_minimum", "name": "Plain", **selection})
+    zero = validate_rule_set({"id": "zero_minimum", "name": "Zero", **selection})
+    compiled = compile_rule_set(zero, engine.catalog)
+    # a minimum match of 0 (not settable in a document, as a catalog default could be): no gate
+    engine._compiled[(zero.id, zero.version)] = dataclasses.replace(
+        compiled, minimum_match={**compiled.minimum_match, "email_address": 0.0}
+    )
+    values = ["foo", "bar", "baz"]
+    assert engine.classify_column("email", values, rule_set=plain).classifications == ()
+    [result] = engine.classify_column("email", values, rule_set=zero).classifications
+    assert result.id == "email_address" and result.evidence.match_percentage == 0.0
+    assert [s.signal for s in result.evidence.signals][:1] == [Signal.COLUMN_NAME]  # the name alone
