@@ -9,6 +9,7 @@ from typing import Any
 
 from core.db.database import Database
 from devhost.app_loader import LoadedApp
+from devhost.durable.activities import WorkerProcesses, worker_process_count
 from devhost.durable.engine import Engine, FunctionIndex
 from devhost.durable.management_api import PREFIX, ManagementApi
 from devhost.durable.store import DurableStore
@@ -31,7 +32,9 @@ class DurableExtension:
         self.database = database
         self.store = DurableStore(self.hub)
         self.engine = Engine(self.store, self.functions)
-        self.workers = DurableWorkers(self.database, self.engine, self.store, self.max_activities)
+        count = worker_process_count()
+        processes = WorkerProcesses(loaded.root, count, database.url, self.max_activities) if count > 1 else None
+        self.workers = DurableWorkers(self.database, self.engine, self.store, self.max_activities, processes)
         self.api = ManagementApi(self.database, self.engine, self.store, base_url, self.workers.wake_orchestrations)
 
     def attach(self, http_host: Any) -> None:

@@ -1,31 +1,35 @@
 """The threads that drive durable work: one orchestration dispatcher (replays never run on HTTP
-threads) and an activity pool of ``durableTask.maxConcurrentActivityFunctions`` workers."""
+threads) and an activity pool of ``durableTask.maxConcurrentActivityFunctions`` workers, which run
+each activity in this process or hand it to a worker process (``devhost.durable.activities``)."""
 
 from __future__ import annotations
 
-import inspect
-import json
 import logging
 import queue
 import threading
 import time
-import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from core.db.database import Database
+from devhost.durable.activities import WorkerProcesses, execute_activity
 from devhost.durable.engine import Engine
-from devhost.durable.history import EventType, event, utc_now
 from devhost.durable.store import DurableStore
-from devhost.worker_loop import awaited, run_async
 
 log = logging.getLogger("devhost.durable")
 
 
 class DurableWorkers:
-    def __init__(self, database: Database, engine: Engine, store: DurableStore, max_activities: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        engine: Engine,
+        store: DurableStore,
+        max_activities: int,
+        processes: WorkerProcesses | None = None,
+    ) -> None:
         self.database = database
         self.engine = engine
         self.store = store
@@ -37,6 +41,7 @@ class DurableWorkers:
         self._inflight = 0
         self._inflight_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.max_activities, thread_name_prefix="devhost-activity")
+        self._processes = processes  # None: activities run on the pool's threads in this process
         self._results: queue.Queue[tuple[dict[str, Any], dict[str, Any]]] = queue.Queue()
         # Earliest time each instance may replay again (see _orchestration_pass).
         self._not_before: dict[str, float] = {}
@@ -66,6 +71,8 @@ class DurableWorkers:
         orchestrations.join(timeout=10)
         dispatch.join(timeout=10)
         self._pool.shutdown(wait=True, cancel_futures=True)  # queued claims re-run at the next start
+        if self._processes is not None:
+            self._processes.stop()
         results.join(timeout=10)  # drains what finished
 
     def wake_orchestrations(self) -> None:
@@ -185,23 +192,6 @@ class DurableWorkers:
                 log.exception("could not record activity results", extra={"activities": len(batch)})
 
     def _execute(self, work: dict[str, Any]) -> dict[str, Any]:
-        name = work["name"]
-        function, input_name = self.engine.functions.activities[name]
-        task_id = work["task_id"]
-        try:
-            value = json.loads(work["input"]) if work["input"] is not None else None
-            result = function(**{input_name: value})
-            if inspect.isawaitable(result):
-                result = run_async(awaited(result))
-            payload = json.dumps(result)  # a non-JSON result fails the task, as in Azure
-            return event(EventType.TASK_COMPLETED, utc_now(), TaskScheduledId=task_id, Result=payload)
-        except Exception as exc:  # noqa: BLE001 - an activity failure is a TaskFailed for the orchestrator
-            details = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            log.info("activity failed", extra={"activity": name, "error_type": type(exc).__name__})
-            return event(
-                EventType.TASK_FAILED,
-                utc_now(),
-                TaskScheduledId=task_id,
-                Reason=f"Activity function '{name}' failed: {exc}",
-                Details=details,
-            )
+        if self._processes is not None:
+            return self._processes.run(work)
+        return execute_activity(self.engine.functions.activities, work)
