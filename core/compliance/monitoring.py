@@ -71,6 +71,11 @@ def handle_event(body: bytes | str) -> dict[str, Any]:
         raise InvalidEvent(f"not a CloudEvents JSON body: {type(exc).__name__}") from None
     data = event.get("data") or {}
     workspace = event.get("workspaceid") or (data.get("workspace_id") if isinstance(data, dict) else None)
+    if event_type == "datawave.classification.suggested" and isinstance(data, dict) and data.get("scan_id"):
+        # A scan suggests per asset as it goes; the event that ends it (completed, failed or cancelled,
+        # partial results included) re-evaluates the workspace once instead. Nothing is written, so a
+        # redelivery needs no claim either.
+        return {"event_id": event_id, "type": event_type, "evaluated": [], "deferred_to": "end of scan"}
     with UnitOfWork() as uow:
         if claim(uow, CONSUMER, event_id) is not None:
             return {"event_id": event_id, "duplicate": True}
@@ -78,10 +83,6 @@ def handle_event(body: bytes | str) -> dict[str, Any]:
         targets: list[tuple[str, list[UUID] | None]] = []
         if event_type in SCAN_ENDED and workspace:
             targets = [(workspace, None)]
-        elif event_type == "datawave.classification.suggested" and isinstance(data, dict) and data.get("scan_id"):
-            # A scan suggests per asset as it goes; the event that ends it (completed, failed or
-            # cancelled, partial results included) re-evaluates the workspace once instead.
-            result["deferred_to"] = "end of scan"
         elif event_type.startswith("datawave.classification.") and workspace and isinstance(data, dict):
             ids = [data["asset_id"]] if data.get("asset_id") else list(data.get("asset_ids") or [])
             if ids:
