@@ -213,7 +213,13 @@ class WorkerProcesses:
             return min(self._workers, key=_Worker.load)
 
     def run(self, work: dict[str, Any]) -> dict[str, Any]:
-        return self._pick().call(next(self._calls), work).result()
+        try:
+            worker = self._pick()
+        except Exception as exc:  # noqa: BLE001 - e.g. no process could be started: the call fails, not the host
+            log.exception("could not start an activity worker process")
+            reason = f"Activity function '{work['name']}' failed: no worker process could be started"
+            return failed_event(work["task_id"], reason, f"{type(exc).__name__}: {exc}")
+        return worker.call(next(self._calls), work).result()
 
     def stop(self, timeout: float = 30.0) -> None:
         with self._lock:

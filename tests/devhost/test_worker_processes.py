@@ -67,3 +67,33 @@ def test_activities_run_in_the_worker_processes_and_leave_with_the_host(database
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers)
+
+
+def _event_type(name: str) -> int:
+    from devhost.durable.history import EventType
+
+    return int(getattr(EventType, name))
+
+
+def test_a_worker_that_cannot_load_the_app_fails_each_call_with_the_reason(database_url, tmp_path):
+    from devhost.durable.activities import WorkerProcesses
+
+    workers = WorkerProcesses(tmp_path, 2, database_url, threads=2)  # no function_app.py there
+    try:
+        result = workers.run({"name": "double", "task_id": 7, "input": "21"})
+    finally:
+        workers.stop()
+    assert result["EventType"] == _event_type("TASK_FAILED") and result["TaskScheduledId"] == 7
+    assert result["Reason"] == "Activity function 'double' failed: the worker could not load the app"
+    assert "FileNotFoundError" in result["Details"] and "function_app.py not found" in result["Details"]
+
+
+def test_a_worker_runs_a_call_and_stops_when_asked(database_url, durable_app_dir):
+    from devhost.durable.activities import WorkerProcesses
+
+    workers = WorkerProcesses(durable_app_dir, 1, database_url, threads=2)
+    result = workers.run({"name": "double", "task_id": 1, "input": "21"})
+    (worker,) = workers._workers
+    workers.stop()
+    assert result["EventType"] == _event_type("TASK_COMPLETED") and result["Result"] == "42"
+    assert not worker.process.is_alive() and worker.process.exitcode == 0  # left by itself, not killed
