@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -81,3 +82,28 @@ def make_token(app_env) -> Callable[..., str]:
         return mint_dev_token(get_settings(), subject, roles if roles is not None else ["Admin"], **kwargs)
 
     return make
+
+
+def register_postgres_source(client: InProcessClient, token: str, pg_server: Any, database: str, name: str) -> dict:
+    """A new workspace with ``database`` of the test server registered (and tested) as a data source:
+    ``{"workspace_id", "data_source_id"}``."""
+    socket_dir = parse_qs(urlsplit(pg_server.get_uri()).query)["host"][0]
+    ws = client.request("POST", "/api/v1/workspaces", token=token, json_body={"name": f"{name} space"}).json()["id"]
+    connection = {
+        "kind": "postgresql",
+        "host": socket_dir,
+        "database": database,
+        "username": "postgres",
+        "sslmode": "disable",
+    }
+    created = client.request(
+        "POST",
+        f"/api/v1/workspaces/{ws}/data-sources",
+        token=token,
+        json_body={"name": name, "connection": connection, "credentials": {"password": "unused-with-trust-auth"}},
+    )
+    assert created.status == 201, created.body
+    source_id = created.json()["id"]
+    tested = client.request("POST", f"/api/v1/workspaces/{ws}/data-sources/{source_id}/test", token=token)
+    assert tested.status == 200 and tested.json()["ok"], tested.body
+    return {"workspace_id": ws, "data_source_id": source_id}

@@ -5,7 +5,6 @@ and running the batch again changes nothing."""
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
@@ -14,6 +13,7 @@ from core.auth.service_identity import service_access
 from core.db.unit_of_work import UnitOfWork
 from core.scans import pipeline, service
 from core.scans.model import ScanRequest
+from tests.functions.conftest import register_postgres_source
 
 SOURCE = "scan_batch_source"
 TABLES = ("t_a", "t_b", "t_c", "t_d", "t_e")
@@ -35,29 +35,7 @@ def source(client, admin, pg_server) -> dict:
             conn.execute(
                 f"INSERT INTO {table} SELECT g, 'user' || g || '@example.com', g * 1.5 FROM generate_series(1, 40) g"
             )
-    socket_dir = parse_qs(urlsplit(pg_server.get_uri()).query)["host"][0]
-    ws = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Batch Space"}).json()["id"]
-    created = client.request(
-        "POST",
-        f"/api/v1/workspaces/{ws}/data-sources",
-        token=admin,
-        json_body={
-            "name": "batch-postgres",
-            "connection": {
-                "kind": "postgresql",
-                "host": socket_dir,
-                "database": SOURCE,
-                "username": "postgres",
-                "sslmode": "disable",
-            },
-            "credentials": {"password": "unused-with-trust-auth"},
-        },
-    )
-    assert created.status == 201, created.body
-    source_id = created.json()["id"]
-    tested = client.request("POST", f"/api/v1/workspaces/{ws}/data-sources/{source_id}/test", token=admin)
-    assert tested.status == 200 and tested.json()["ok"], tested.body
-    return {"workspace_id": ws, "data_source_id": source_id}
+    return register_postgres_source(client, admin, pg_server, SOURCE, "batch-postgres")
 
 
 def test_a_failing_asset_fails_only_itself_and_a_rerun_changes_nothing(client, admin, source, pg_server):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
@@ -16,6 +15,7 @@ from core.events.bus import BusMessage
 from core.events.local_bus import LocalEventBus
 from core.scans.triggers import scan_from_message
 from devhost.sample_data import DEMO_DATABASE, create_demo_database
+from tests.functions.conftest import register_postgres_source
 from tests.waiting import eventually
 
 
@@ -27,29 +27,7 @@ def admin(make_token) -> str:
 @pytest.fixture(scope="module")
 def source(client, admin, pg_server) -> dict:
     create_demo_database(pg_server.get_uri(), pg_server.get_uri(DEMO_DATABASE), rows=40)
-    socket_dir = parse_qs(urlsplit(pg_server.get_uri()).query)["host"][0]
-    ws = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Scan Space"}).json()["id"]
-    created = client.request(
-        "POST",
-        f"/api/v1/workspaces/{ws}/data-sources",
-        token=admin,
-        json_body={
-            "name": "demo-postgres",
-            "connection": {
-                "kind": "postgresql",
-                "host": socket_dir,
-                "database": DEMO_DATABASE,
-                "username": "postgres",
-                "sslmode": "disable",
-            },
-            "credentials": {"password": "unused-with-trust-auth"},
-        },
-    )
-    assert created.status == 201, created.body
-    source_id = created.json()["id"]
-    tested = client.request("POST", f"/api/v1/workspaces/{ws}/data-sources/{source_id}/test", token=admin)
-    assert tested.status == 200 and tested.json()["ok"], tested.body
-    return {"workspace_id": ws, "data_source_id": source_id}
+    return register_postgres_source(client, admin, pg_server, DEMO_DATABASE, "demo-postgres")
 
 
 def _wait(client, token, scan_id: str, timeout: float = 120) -> dict:
