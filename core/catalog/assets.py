@@ -419,34 +419,30 @@ def _upserted_event(uow: UnitOfWork, workspace_id: UUID, row: Row, created: bool
     uow.outbox.add(event_type, workspace_id=workspace_id, subject=subject, data=data)
 
 
-def _upserted_data(
-    workspace_id: UUID, row: Row, created: bool, **extra: Any
-) -> tuple[str, UUID | None, str | None, dict[str, Any]]:
+Event = tuple[str, UUID | None, str | None, dict[str, Any]]
+
+
+def _asset_event(event_type: str, workspace_id: UUID, row: Row, **data: Any) -> Event:
+    """An outbox entry about one catalog asset: its id, type and qualified name, plus ``data``."""
     return (
-        "datawave.catalog.asset.upserted",
+        event_type,
         workspace_id,
         f"assets/{row['id']}",
         {
             "asset_id": str(row["id"]),
             "type": row["type"],
             "qualified_name": str(QualifiedName(row["namespace"], row["name"])),
-            "created": created,
-            **extra,
+            **data,
         },
     )
 
 
-def _created_event(workspace_id: UUID, row: Row) -> tuple[str, UUID | None, str | None, dict[str, Any]]:
-    return (
-        "datawave.catalog.asset.created",
-        workspace_id,
-        f"assets/{row['id']}",
-        {
-            "asset_id": str(row["id"]),
-            "type": row["type"],
-            "qualified_name": str(QualifiedName(row["namespace"], row["name"])),
-        },
-    )
+def _upserted_data(workspace_id: UUID, row: Row, created: bool, **extra: Any) -> Event:
+    return _asset_event("datawave.catalog.asset.upserted", workspace_id, row, created=created, **extra)
+
+
+def _created_event(workspace_id: UUID, row: Row) -> Event:
+    return _asset_event("datawave.catalog.asset.created", workspace_id, row)
 
 
 def _note(uow: UnitOfWork, workspace_id: UUID, asset_id: UUID, change: dict[str, Any]) -> None:
