@@ -78,7 +78,8 @@ def transition_data_source(
     ctx: RequestContext, workspace_id: UUID, data_source_id: UUID, body: TransitionRequest
 ) -> DataSource:
     """Move along discovered → validated → registered → active ⇄ maintenance → retired (409
-    `invalid_transition` otherwise)."""
+    `invalid_transition` otherwise). Retiring does what DELETE does: it also needs `datasources:delete`
+    with MFA."""
     return service.transition(ctx.uow, ctx.access, workspace_id, data_source_id, body.to, body.reason)
 
 

@@ -10,15 +10,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from core.auth.catalog import RoleCatalog
 from core.auth.policy import Access, Grant, WorkspaceScope, build_access, token_grants
 from core.auth.principal import Principal
+from core.auth.roles import is_sensitive
+from core.errors import PermissionDenied
 
 if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
 
-__all__ = ["Access", "WorkspaceScope", "build_access", "principal_grants", "resolve_access"]
+__all__ = [
+    "Access",
+    "WorkspaceScope",
+    "build_access",
+    "principal_grants",
+    "require_mfa",
+    "require_permission",
+    "resolve_access",
+]
 
 
 def principal_grants(uow: UnitOfWork, principal: Principal, now: datetime) -> tuple[list[Grant], RoleCatalog]:
@@ -35,3 +46,22 @@ def resolve_access(uow: UnitOfWork, principal: Principal, permission: str) -> Ac
     now = datetime.now(UTC)
     grants, catalog = principal_grants(uow, principal, now)
     return build_access(principal, permission, grants, catalog=catalog, directory=uow.workspaces, now=now)
+
+
+def require_mfa(principal: Principal, permission: str) -> None:
+    """403 ``mfa_required`` when ``permission`` is sensitive and the token carries no MFA evidence."""
+    if is_sensitive(permission) and not principal.has_mfa:
+        raise PermissionDenied(
+            f"{permission} is sensitive: sign in with multi-factor authentication", code="mfa_required"
+        )
+
+
+def require_permission(uow: UnitOfWork, access: Access, permission: str, workspace_id: UUID) -> None:
+    """An action inside a route that needs a second permission (credentials riding along a
+    registration, retiring a source through its lifecycle) gets the route layer's checks for it:
+    the permission in ``workspace_id`` (403 ``forbidden``), then MFA when it is sensitive."""
+    if access.permission != permission:
+        held = resolve_access(uow, access.principal, permission)
+        if not held.scope.allows(workspace_id):
+            raise PermissionDenied(f"permission {permission} is required in this workspace")
+    require_mfa(access.principal, permission)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from core.auth.access import Access, resolve_access
+from core.auth.access import Access, require_permission
 from core.datasources.model import (
     TRANSITIONS,
     ConnectionTest,
@@ -28,7 +28,7 @@ from core.datasources.model import (
     PostgresConnection,
     Transition,
 )
-from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.pagination import Page, decode_time_cursor, encode_time_cursor, page_of
 from core.secrets import SecretStore, from_ref, secret_store, to_ref
 from core.settings import Environment, get_settings
@@ -119,17 +119,6 @@ def _check_credentials(connection: Any, credentials: Credentials) -> dict[str, s
     return provided
 
 
-def _require_credentials_right(uow: UnitOfWork, access: Access, workspace_id: UUID) -> None:
-    """Credentials ride along a registration only if the caller may set credentials (with MFA)."""
-    if access.permission == "datasources:credentials":
-        return
-    rights = resolve_access(uow, access.principal, "datasources:credentials")
-    if not rights.scope.allows(workspace_id):
-        raise PermissionDenied("setting credentials requires datasources:credentials in this workspace")
-    if not access.principal.has_mfa:
-        raise PermissionDenied("datasources:credentials is sensitive: sign in with MFA", code="mfa_required")
-
-
 def secret_name(workspace_id: UUID, source_id: UUID) -> str:
     return f"ds-{workspace_id}-{source_id}"
 
@@ -167,7 +156,8 @@ def register(
     _check_connection(command.connection)
     values = None
     if command.credentials is not None and command.credentials.provided():
-        _require_credentials_right(uow, access, workspace_id)
+        # Credentials ride along a registration only if the caller may set them (with MFA).
+        require_permission(uow, access, "datasources:credentials", workspace_id)
         values = _check_credentials(command.connection, command.credentials)
     ensure_within_quota(uow, workspace_id, QuotaKind.DATA_SOURCES, lambda: uow.datasources.count_live(workspace_id))
     source_id = uuid4()
@@ -305,6 +295,8 @@ def transition(
             details={"from": source.state.value, "to": target.value},
         )
     if target is DataSourceState.RETIRED:
+        # What DELETE does (credentials are forgotten): the same right and MFA.
+        require_permission(uow, access, "datasources:delete", workspace_id)
         return retire(uow, access, workspace_id, source_id, reason=reason)
     uow.datasources.set_state(workspace_id, source_id, source.state, target, reason, access.principal.subject)
     _note(uow, source, workspace_id, source_id, action="transition", to=target.value)

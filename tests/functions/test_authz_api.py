@@ -212,3 +212,24 @@ def test_workspace_scoped_token_roles_hold_only_in_their_workspace(client, admin
     scoped = make_token("jill", ["DataSteward"], workspaces=[uuid.UUID(workspace)])
     assert client.request("GET", f"/api/v1/workspaces/{workspace}", token=scoped).status == 200
     assert client.request("GET", f"/api/v1/workspaces/{other}", token=scoped).status == 404
+
+
+def test_retiring_a_data_source_through_its_lifecycle_needs_the_delete_right_and_mfa(client, admin, make_token):
+    """POST .../transitions {"to": "retired"} does what DELETE does (retire, forget the credentials):
+    it needs datasources:delete with MFA too, not only the route's datasources:write."""
+    ws = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Retire Rights"}).json()["id"]
+    connection = {"kind": "postgresql", "host": "pg.internal", "database": "d", "username": "u"}
+    source = client.request(
+        "POST", f"/api/v1/workspaces/{ws}/data-sources", token=admin, json_body={"name": "s", "connection": connection}
+    ).json()
+    url = f"/api/v1/workspaces/{ws}/data-sources/{source['id']}"
+    retire = {"to": "retired"}
+    engineer = make_token("eddie", ["DataEngineer"], workspaces=[uuid.UUID(ws)], mfa=True)  # write, no delete
+    reply = client.request("POST", url + "/transitions", token=engineer, json_body=retire)
+    assert reply.status == 403 and _code(reply) == "forbidden"
+    no_mfa = make_token("root", ["Admin"], mfa=False)
+    reply = client.request("POST", url + "/transitions", token=no_mfa, json_body=retire)
+    assert reply.status == 403 and _code(reply) == "mfa_required"
+    assert client.request("GET", url, token=admin).json()["state"] == "discovered"
+    reply = client.request("POST", url + "/transitions", token=admin, json_body=retire)
+    assert reply.status == 200 and reply.json()["state"] == "retired"
