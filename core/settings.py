@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         description="PostgreSQL connection URL. Unset: an embedded PostgreSQL (pgserver) under data_dir.",
     )
     postgres_pool_max: int = Field(10, ge=1, le=200, description="Connection pool size per worker.")
+    postgres_entra_auth: bool = Field(
+        False,
+        description="Sign in to PostgreSQL with a Microsoft Entra access token of the app's identity "
+        "(DefaultAzureCredential: the managed identity in Azure) as the password; the URL carries none.",
+    )
 
     task_hub: str = Field("DataWaveHub", description="Durable Functions task hub name (host.json).")
 
@@ -119,6 +124,10 @@ class Settings(BaseSettings):
             raise ValueError("DATAWAVE_AUTH_DEV_SECRET may only be set when DATAWAVE_ENV=local")
         if self.env is not Environment.LOCAL and not self.auth_jwks_url:
             raise ValueError("DATAWAVE_AUTH_JWKS_URL is required outside local mode")
+        if self.postgres_entra_auth and self.postgres_url is None:
+            raise ValueError(
+                "DATAWAVE_POSTGRES_ENTRA_AUTH=true needs DATAWAVE_POSTGRES_URL (Azure Database for PostgreSQL)"
+            )
         if self.audit_store is AuditStoreKind.COSMOS and not self.cosmos_endpoint:
             raise ValueError("DATAWAVE_COSMOS_ENDPOINT is required when DATAWAVE_AUDIT_STORE=cosmos")
         if self.secret_store is SecretStoreKind.KEYVAULT and not self.keyvault_url:

@@ -236,6 +236,7 @@ def test_model_accepts_azure_settings(bicep_settings, templates, settings_module
     assert settings.env.value == "prod"
     assert settings.auth_dev_secret is None
     assert settings.postgres_url is not None
+    assert settings.postgres_entra_auth is True  # the URL has no password: Entra token sign-in
     assert settings.cosmos_key is None
     assert settings.secret_store.value == "keyvault"
     assert settings.keyvault_url == "https://kv-datawave-prod-abc123.vault.azure.net/"

@@ -163,6 +163,11 @@ var datawaveSettings = [
     value: postgresUrl
   }
   {
+    // The URL has no password: each connection signs in with a Microsoft Entra token of the managed identity.
+    name: 'DATAWAVE_POSTGRES_ENTRA_AUTH'
+    value: 'true'
+  }
+  {
     name: 'DATAWAVE_POSTGRES_POOL_MAX'
     value: string(postgresPoolMax)
   }
