@@ -1,6 +1,11 @@
 """Workspace isolation over EVERY route: a caller with full rights in workspace B, aimed at workspace
 A's resources, gets 404 and never A's data.
 
+The routes come from the app itself: every HTTP function that ``function_app.py`` registers, indexed
+the way the Functions worker does (``get_functions()`` through devhost's loader), with the route and
+methods of its trigger. An HTTP function not declared through ``functions.api.Api`` (so without the
+route layer's token, permission, audit and the metadata this test needs) fails the test.
+
 The test is generic so routes added later are covered without editing it: every path parameter is
 filled by NAME with a real id from workspace A (a route with a parameter this table cannot fill fails
 the test, so its author must add the parameter here), every body is the example of the route's body
@@ -17,8 +22,17 @@ from typing import Any
 import psycopg
 import pytest
 
-import function_app  # noqa: F401 - registers every blueprint's routes in ROUTES at collection time
+from devhost.app_loader import load_app
 from functions.api import ROUTES
+from tests.conftest import PROJECT_ROOT
+
+# The app's HTTP functions as the worker indexes them (get_functions() runs once; devhost caches it).
+APP_HTTP_FUNCTIONS = [
+    f for f in load_app(PROJECT_ROOT).functions if f.get_trigger().get_binding_name() == "httpTrigger"
+]
+ROUTE_BY_FUNCTION = {r.function_name: r for r in ROUTES}
+# HTTP functions that take no token; they may be called, but must not disclose anything of A either.
+ANONYMOUS = {"health", "openapi_document", "not_found_fallback"}
 
 # Parameters naming platform-wide objects (not owned by any workspace): B may see these, the test
 # then only checks that the answer carries none of A's data.
@@ -27,6 +41,7 @@ GLOBAL_PARAMS = {
     "app_role": "Iso.AppRole",
     "classification_id": "email_address",
     "framework": "gdpr",
+    "path": "v1/no-such-route",  # the 404/405 fallback's catch-all
 }
 SECRET_MARKERS = [
     "Isolation Alpha",
@@ -230,11 +245,24 @@ def _example_body(route) -> dict[str, Any]:
     return dict(examples[0])
 
 
+def _app_requests() -> list[tuple[str, str, str]]:
+    """(function name, method, route) for every method of every HTTP function of the app."""
+    return [
+        (f.get_function_name(), str(method.value), f.get_trigger().route)
+        for f in APP_HTTP_FUNCTIONS
+        for method in f.get_trigger().methods
+    ]
+
+
 def _protected_routes():
     return [r for r in ROUTES if r.permission is not None]
 
 
 def test_every_route_is_covered(workspace_a):
+    names = {f.get_function_name() for f in APP_HTTP_FUNCTIONS}
+    undeclared = sorted(names - set(ROUTE_BY_FUNCTION) - ANONYMOUS)
+    assert not undeclared, f"HTTP functions not declared with functions.api.Api: {undeclared}"
+    assert {r.function_name for r in _protected_routes()} <= names  # every declared route is in the app
     for route in _protected_routes():
         unknown = [p for p in _path_params(route.path) if p not in workspace_a and p not in GLOBAL_PARAMS]
         assert not unknown, f"{route.method} {route.path}: add a workspace-A value for {unknown} to this test"
@@ -243,31 +271,37 @@ def test_every_route_is_covered(workspace_a):
     assert len(_protected_routes()) >= 25
 
 
-@pytest.mark.parametrize("route", _protected_routes(), ids=lambda r: f"{r.method} {r.path}")
-def test_workspace_b_cannot_reach_workspace_a(client, workspace_a, token_b, route):
-    params = _path_params(route.path)
-    path = route.path
+@pytest.mark.parametrize(("function_name", "method", "app_route"), _app_requests(), ids=lambda v: str(v))
+def test_workspace_b_cannot_reach_workspace_a(client, workspace_a, token_b, function_name, method, app_route):
+    route = ROUTE_BY_FUNCTION.get(function_name)
+    assert route is not None or function_name in ANONYMOUS, (
+        f"{function_name} ({method} {app_route}) is not declared with functions.api.Api"
+    )
+    if route is not None:
+        assert (route.method, route.path) == (method, app_route.strip("/")), function_name
+    params = _path_params(app_route)
+    path = app_route
     names_a = False
     for name in params:
         value = workspace_a.get(name) or GLOBAL_PARAMS[name]
         names_a = names_a or name in workspace_a
-        path = path.replace("{" + name + "}", str(value))
+        path = path.replace("{" + name + "}", str(value)).replace("{*" + name + "}", str(value))
     query = ""
-    if route.query_model is not None and "workspace_id" in route.query_model.model_fields:
+    if route is not None and route.query_model is not None and "workspace_id" in route.query_model.model_fields:
         query = f"?workspace_id={workspace_a['workspace_id']}"
         names_a = True
     body = None
-    if route.body_model is not None:
+    if route is not None and route.body_model is not None:
         body = _example_body(route)
         if "workspace_id" in body or "workspace_id" in route.body_model.model_fields:
             body["workspace_id"] = workspace_a["workspace_id"]
             names_a = True
-    reply = client.request(route.method, f"/api/{path}{query}", token=token_b, json_body=body)
+    reply = client.request(method, f"/api/{path}{query}", token=token_b, json_body=body)
     text = reply.body.decode(errors="replace")
     for marker in SECRET_MARKERS:
-        assert marker not in text, f"{route.method} {route.path} leaked {marker!r}: {text[:300]}"
+        assert marker not in text, f"{method} {app_route} leaked {marker!r}: {text[:300]}"
     if names_a:
-        assert reply.status == 404, f"{route.method} {route.path} → {reply.status} {text[:300]}"
+        assert reply.status == 404, f"{method} {app_route} → {reply.status} {text[:300]}"
     else:
         assert reply.status < 500, text
         assert workspace_a["workspace_id"] not in text
