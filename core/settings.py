@@ -68,7 +68,11 @@ class Settings(BaseSettings):
         "Never set outside local mode.",
     )
     auth_jwks_url: str | None = Field(None, description="Entra ID JWKS URL (RS256 tokens).")
-    auth_issuer: str | None = Field(None, description="Expected token issuer (Entra ID).")
+    auth_issuer: str | None = Field(
+        None,
+        description="Expected token issuer (Entra ID); required for RS256 tokens. When it names a tenant id, "
+        "tokens must carry that tid.",
+    )
     auth_audience: str = Field("api://datawave", description="Expected token audience.")
     auth_clock_skew_seconds: int = Field(60, ge=0, le=600, description="Allowed exp/nbf skew.")
 
@@ -124,6 +128,9 @@ class Settings(BaseSettings):
             raise ValueError("DATAWAVE_AUTH_DEV_SECRET may only be set when DATAWAVE_ENV=local")
         if self.env is not Environment.LOCAL and not self.auth_jwks_url:
             raise ValueError("DATAWAVE_AUTH_JWKS_URL is required outside local mode")
+        if self.env is not Environment.LOCAL and not self.auth_issuer:
+            # Entra ID signs every tenant's tokens with the same keys: without an issuer, any tenant's would do.
+            raise ValueError("DATAWAVE_AUTH_ISSUER is required outside local mode")
         if self.postgres_entra_auth and self.postgres_url is None:
             raise ValueError(
                 "DATAWAVE_POSTGRES_ENTRA_AUTH=true needs DATAWAVE_POSTGRES_URL (Azure Database for PostgreSQL)"

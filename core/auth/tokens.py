@@ -6,11 +6,16 @@ Two kinds of token are accepted, each only with its own key material:
 - HS256 tokens minted by ``python -m devhost token`` with a local secret, accepted only in local mode.
 An HS256 token is never checked against an RSA key and vice versa (no algorithm confusion), and
 ``alg: none`` is rejected.
+
+Entra ID signs the tokens of every tenant with the same keys, so the signature alone does not say
+whose token it is: RS256 tokens are accepted only with a configured issuer, and when that issuer names
+a tenant (``https://login.microsoftonline.com/<tenant-id>/v2.0``) the token's ``tid`` must be it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -25,6 +30,13 @@ from core.settings import Environment, Settings
 
 DEV_ISSUER = "datawave-devhost"
 _DEV_SECRET_FILE = "dev-token-secret"
+_TENANT_IN_ISSUER = re.compile(r"/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:/|$)", re.I)
+
+
+def issuer_tenant(issuer: str | None) -> str | None:
+    """The tenant id an Entra issuer URL names, lower-case (None when it names none)."""
+    found = _TENANT_IN_ISSUER.search(issuer or "")
+    return found.group(1).lower() if found else None
 
 
 def dev_signing_secret(settings: Settings) -> str | None:
@@ -103,7 +115,7 @@ class TokenVerifier:
         alg = header.get("alg")
         if alg == "HS256" and self._dev_secret is not None:
             claims = self._decode(token, self._dev_secret, "HS256", issuer=DEV_ISSUER)
-        elif alg == "RS256" and self._jwks is not None:
+        elif alg == "RS256" and self._jwks is not None and self._settings.auth_issuer:
             try:
                 key = self._jwks.get_signing_key_from_jwt(token).key
             except jwt.PyJWKClientConnectionError:
@@ -111,12 +123,15 @@ class TokenVerifier:
             except jwt.PyJWTError:
                 raise Unauthenticated("unknown signing key", code="invalid_token") from None
             claims = self._decode(token, key, "RS256", issuer=self._settings.auth_issuer)
+            tenant = issuer_tenant(self._settings.auth_issuer)
+            if tenant is not None and str(claims.get("tid", "")).lower() != tenant:
+                raise Unauthenticated("token tenant is not trusted", code="invalid_token")
         else:
             raise Unauthenticated(f"tokens signed with {alg!r} are not accepted", code="invalid_token")
         return _principal_from_claims(claims)
 
     def _decode(self, token: str, key: Any, alg: str, *, issuer: str | None) -> dict[str, Any]:
-        options: dict[str, Any] = {"require": ["exp", "sub"] if alg == "HS256" else ["exp"]}
+        options: dict[str, Any] = {"require": ["exp", "sub"] if alg == "HS256" else ["exp", "iss"]}
         try:
             return jwt.decode(
                 token,

@@ -19,7 +19,8 @@ from core.auth.tokens import TokenVerifier, mint_dev_token
 from core.errors import Unauthenticated
 from core.settings import Settings
 
-ISSUER = "https://login.microsoftonline.com/tenant-1/v2.0"
+TENANT = "4f1c2a7e-0d3b-4c8e-9a51-2b6f0e9d7c13"
+ISSUER = f"https://login.microsoftonline.com/{TENANT}/v2.0"
 AUDIENCE = "api://datawave"
 
 
@@ -35,10 +36,12 @@ def _jwk(key, kid: str) -> dict:
 class _JwksServer:
     def __init__(self) -> None:
         self.keys: list[dict] = []
+        self.fetches = 0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - stdlib name
+                outer.fetches += 1
                 body = json.dumps({"keys": outer.keys}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -69,6 +72,7 @@ def _entra_token(key, kid: str, **overrides) -> str:
     now = int(time.time())
     claims = {
         "iss": ISSUER,
+        "tid": TENANT,
         "aud": AUDIENCE,
         "oid": "user-oid",
         "sub": "s",
@@ -80,6 +84,7 @@ def _entra_token(key, kid: str, **overrides) -> str:
         "amr": ["pwd", "mfa"],
     }
     claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
@@ -88,6 +93,7 @@ def test_entra_token_becomes_a_principal(jwks):
     jwks.keys = [_jwk(key, "k1")]
     principal = TokenVerifier(_entra_settings(jwks.url)).verify(_entra_token(key, "k1"))
     assert principal.subject == "user-oid"
+    assert principal.name == "Ann"
     assert principal.roles == frozenset({"DataSteward"})
     assert principal.groups == frozenset({"g1"})
     assert principal.has_mfa
@@ -111,6 +117,9 @@ def test_key_rotation_is_picked_up_without_restart(jwks):
         ({"aud": "api://someone-else"}, "invalid_token"),
         ({"iss": "https://evil.example/v2.0"}, "invalid_token"),
         ({"nbf": int(time.time()) + 3600}, "invalid_token"),
+        ({"tid": "0e9d7c13-2b6f-4c8e-9a51-4f1c2a7e0d3b"}, "invalid_token"),  # right issuer, other tenant
+        ({"tid": None}, "invalid_token"),
+        ({"iss": None}, "invalid_token"),
     ],
 )
 def test_entra_token_claims_are_checked(jwks, overrides, code):
@@ -119,6 +128,35 @@ def test_entra_token_claims_are_checked(jwks, overrides, code):
     with pytest.raises(Unauthenticated) as raised:
         TokenVerifier(_entra_settings(jwks.url)).verify(_entra_token(key, "k", **overrides))
     assert raised.value.code == code
+
+
+def test_signing_keys_are_fetched_once_and_cached(jwks):
+    key = _rsa_key()
+    jwks.keys = [_jwk(key, "cached")]
+    verifier = TokenVerifier(_entra_settings(jwks.url))
+    before = jwks.fetches
+    for _ in range(5):
+        verifier.verify(_entra_token(key, "cached"))
+    assert jwks.fetches - before == 1
+
+
+def test_alg_none_is_rejected_with_entra_configured(jwks):
+    jwks.keys = [_jwk(_rsa_key(), "k")]
+    claims = {"iss": ISSUER, "tid": TENANT, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 60}
+    with pytest.raises(Unauthenticated) as raised:
+        TokenVerifier(_entra_settings(jwks.url)).verify(jwt.encode(claims, None, algorithm="none"))
+    assert raised.value.code == "invalid_token"
+
+
+def test_rs256_needs_a_configured_issuer(jwks, tmp_path):
+    """Entra ID signs every tenant's tokens with the same keys: without an issuer nothing is accepted."""
+    key = _rsa_key()
+    jwks.keys = [_jwk(key, "k")]
+    local = Settings(auth_jwks_url=jwks.url, auth_audience=AUDIENCE, data_dir=tmp_path)
+    with pytest.raises(Unauthenticated):
+        TokenVerifier(local).verify(_entra_token(key, "k", iss="https://login.microsoftonline.com/other/v2.0"))
+    with pytest.raises(ValueError, match="DATAWAVE_AUTH_ISSUER"):
+        Settings(env="prod", auth_jwks_url=jwks.url)
 
 
 def test_small_clock_skew_is_tolerated(jwks):
