@@ -115,23 +115,12 @@ param postgresBackupRetentionDays int = 7
 ])
 param serviceBusSkuName string = 'Standard'
 
-@description('Topic subscriptions, one per consuming domain group. Events carry their CloudEvents type as the message subject (sys.Label).')
+@description('Topic subscriptions: one per Service Bus topic trigger of the app (tests/infra/test_event_subscriptions.py keeps them in step), each admitting the event types its consumer acts on. Events carry their CloudEvents type as the message subject (sys.Label). A subscription without a consumer would keep every event until it expires and then dead-letter it.')
 param eventSubscriptions array = [
   {
-    name: 'catalog'
-    sqlExpression: 'sys.Label LIKE \'datawave.scan.%\' OR sys.Label LIKE \'datawave.classification.%\''
-  }
-  {
+    // compliance_event_received (core/compliance/monitoring.py): scan ends, classifications, grant changes.
     name: 'compliance'
-    sqlExpression: 'sys.Label LIKE \'datawave.catalog.%\' OR sys.Label LIKE \'datawave.classification.%\''
-  }
-  {
-    name: 'lineage'
-    sqlExpression: 'sys.Label LIKE \'datawave.scan.%\' OR sys.Label LIKE \'datawave.catalog.%\''
-  }
-  {
-    name: 'workflows'
-    sqlExpression: 'sys.Label LIKE \'datawave.scan.%\' OR sys.Label LIKE \'datawave.classification.%\' OR sys.Label LIKE \'datawave.compliance.%\''
+    sqlExpression: 'sys.Label LIKE \'datawave.scan.%\' OR sys.Label LIKE \'datawave.classification.%\' OR sys.Label LIKE \'datawave.authz.%\''
   }
 ]
 

@@ -64,6 +64,23 @@ ELASTIC_PREMIUM_PLATFORM = {
     "WEBSITE_RUN_FROM_PACKAGE",
 }
 
+# Settings Flex Consumption does not accept (Microsoft Learn, "Flex Consumption plan deprecations" in
+# azure-functions/functions-app-settings): the runtime comes from functionAppConfig, the package from its
+# deployment container, and per-instance concurrency is platform-managed. FUNCTIONS_WORKER_PROCESS_COUNT
+# is one of them; devhost reads it to emulate the Python worker's processes, the app code never does.
+FLEX_UNSUPPORTED = {
+    "FUNCTIONS_EXTENSION_VERSION",
+    "FUNCTIONS_WORKER_RUNTIME",
+    "FUNCTIONS_WORKER_RUNTIME_VERSION",
+    "FUNCTIONS_WORKER_PROCESS_COUNT",
+    "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_CONTENTSHARE",
+    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    "SCM_DO_BUILD_DURING_DEPLOYMENT",
+    "ENABLE_ORYX_BUILD",
+}
+APP_CODE = ("core", "functions", "activities", "orchestrations", "function_app.py")
+
 PLATFORM_PREFIXES = (
     "FUNCTIONS_",
     "AzureWebJobs",
@@ -141,6 +158,23 @@ def test_platform_settings_match_the_allow_lists(bicep_settings, sample_names) -
     assert {name for name in sample_names if not name.startswith(PREFIX)} == LOCAL_PLATFORM
     for name in AZURE_PLATFORM | ELASTIC_PREMIUM_PLATFORM | LOCAL_PLATFORM:
         assert name.startswith(PLATFORM_PREFIXES), f"{name} is neither DATAWAVE_* nor a platform setting"
+
+
+def test_flex_consumption_gets_no_setting_it_rejects(bicep_settings) -> None:
+    on_every_plan = names(bicep_settings["hostSettings"]) + names(bicep_settings["datawaveSettings"])
+    assert not FLEX_UNSUPPORTED & set(on_every_plan)
+
+
+def test_worker_process_count_is_read_by_devhost_only(repo_root: Path) -> None:
+    # The Python worker's process count is a Functions host setting: devhost emulates it, the app never
+    # reads it, and Flex Consumption rejects it, so Bicep does not set it (docs/deploy.md).
+    from devhost.durable.activities import PROCESS_COUNT_SETTING
+
+    assert PROCESS_COUNT_SETTING in FLEX_UNSUPPORTED
+    for entry in APP_CODE:
+        path = repo_root / entry
+        for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
+            assert PROCESS_COUNT_SETTING not in source.read_text(), f"{source} reads {PROCESS_COUNT_SETTING}"
 
 
 def test_host_storage_connection_is_identity_based(bicep_settings) -> None:

@@ -304,7 +304,7 @@ def test_each_domain_group_subscription_filters_on_the_event_type(templates) -> 
     assert rule.properties["filterType"] == "SqlFilter"
     subscriptions = param_default(templates, "main.bicep", "eventSubscriptions")
     names = [s["name"] for s in subscriptions]
-    assert len(names) == len(set(names)) >= 3
+    assert len(names) == len(set(names)) >= 1  # one per topic trigger: test_event_subscriptions.py
     for sub in subscriptions:
         expression = sub["sqlExpression"].replace("\\'", "'")
         terms = re.split(r"\s+OR\s+", expression)
