@@ -45,18 +45,34 @@ def encode_cursor(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
-    """The sort key inside ``cursor`` (a list of ``arity`` values), or None for the first page."""
+    """The sort key inside ``cursor`` (a list of ``arity`` JSON scalars), or None for the first page.
+    Callers that need typed values use ``decode_typed_cursor``: a cursor is client input."""
     if cursor is None or cursor == "":
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: a forged, deeply nested cursor
         raise InvalidCursor("cursor is not one this API issued") from None
-    if not isinstance(key, list) or len(key) != arity:
+    if not isinstance(key, list) or len(key) != arity or not all(isinstance(v, _SCALARS) for v in key):
         raise InvalidCursor("cursor is not one this API issued")
     return key
+
+
+def decode_typed_cursor(cursor: str | None, *parsers: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """The sort key inside ``cursor``, each value converted by its parser (one per key part), or None
+    for the first page. A value its parser refuses makes the cursor invalid (400), never a 500."""
+    key = decode_cursor(cursor, len(parsers))
+    if key is None:
+        return None
+    try:
+        return tuple(parse(value) for parse, value in zip(parsers, key, strict=True))
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        raise InvalidCursor("cursor is not one this API issued") from None
 
 
 class PageQuery(BaseModel):
@@ -70,13 +86,14 @@ class PageQuery(BaseModel):
 
 def decode_time_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
     """The (timestamp, id) sort key of a cursor issued by ``encode_time_cursor``; None for page one."""
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        return datetime.fromisoformat(key[0]), UUID(key[1])
-    except (TypeError, ValueError):
-        raise InvalidCursor("cursor is not one this API issued") from None
+    key = decode_typed_cursor(cursor, datetime.fromisoformat, _uuid)
+    return None if key is None else (key[0], key[1])
+
+
+def _uuid(value: Any) -> UUID:
+    if not isinstance(value, str):
+        raise TypeError("a cursor id is a string")
+    return UUID(value)
 
 
 def encode_time_cursor(moment: datetime, item_id: UUID) -> str:

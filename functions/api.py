@@ -400,7 +400,7 @@ def _request_json(req: func.HttpRequest) -> Any:
         return {"unparsed_bytes": len(body)}
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8 / not JSON, an over-long integer, nesting too deep
         return {"unparsed_bytes": len(body)}
 
 
@@ -492,7 +492,9 @@ def _parse_body(model: type[BaseModel], req: func.HttpRequest, body: bytes) -> B
         raise _InvalidJson("request body is empty; a JSON object is required")
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError: not UTF-8, not JSON, or an integer over Python's digit limit; RecursionError: nesting
+        # deeper than the parser's stack. All are the caller's bad input.
         raise _InvalidJson(f"request body is not valid JSON: {exc.__class__.__name__}") from None
     try:
         return model.model_validate(payload)

@@ -21,7 +21,7 @@ from core.catalog.model import (
 )
 from core.catalog.names import QualifiedName, display_name, normalise_namespace, parents, validate
 from core.errors import Conflict, InvalidInput, NotFound
-from core.pagination import Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_typed_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
@@ -390,8 +390,8 @@ def schema_changes(
     uow: UnitOfWork, access: Access, asset_id: UUID, cursor: str | None, limit: int
 ) -> Page[SchemaChange]:
     load(uow, access, asset_id)
-    key = decode_cursor(cursor, 1)
-    rows = uow.catalog.schema_changes(asset_id, int(key[0]) if key else None, limit + 1)
+    key = decode_typed_cursor(cursor, int)
+    rows = uow.catalog.schema_changes(asset_id, key[0] if key else None, limit + 1)
     next_cursor = encode_cursor([rows[limit - 1]["id"]]) if len(rows) > limit else None
     return Page[SchemaChange](items=[SchemaChange.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor)
 

@@ -29,7 +29,7 @@ from core.compliance.model import (
     ViolationQuery,
 )
 from core.errors import Conflict, InvalidInput, NotFound
-from core.pagination import Page, decode_cursor, encode_cursor
+from core.pagination import Page, decode_time_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from core.db.unit_of_work import UnitOfWork
@@ -81,7 +81,7 @@ def get_violation(uow: UnitOfWork, access: Access, violation_id: UUID) -> Violat
 
 def list_violations(uow: UnitOfWork, access: Access, workspace_id: UUID, query: ViolationQuery) -> Page[Violation]:
     access.require_workspace(workspace_id)
-    key = decode_cursor(query.cursor, 2)
+    key = decode_time_cursor(query.cursor)
     filters = query.model_dump(include={"status", "severity", "policy_ref", "asset_id", "open"}, mode="json")
     rows = uow.compliance.list_violations(workspace_id, filters, key, query.limit + 1)
     more = len(rows) > query.limit

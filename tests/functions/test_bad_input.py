@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 import uuid
 
@@ -57,6 +59,59 @@ def test_rejected_values_are_not_echoed(client, make_token):
     reply = client.request("POST", "/api/v1/workspaces", token=make_token(), json_body={"name": secret_like * 10})
     assert reply.status == 422
     assert secret_like not in reply.body.decode()
+
+
+@pytest.mark.parametrize(
+    ("case", "body"),
+    [
+        ("nested deeper than the parser's stack", b"[" * 200_000 + b"]" * 200_000),
+        ("unterminated deep nesting", b'{"name": ' + b"[" * 900_000),
+        ("integer over Python's digit limit", b'{"name": ' + b"1" * 5000 + b"}"),
+    ],
+)
+def test_json_the_parser_cannot_hold_is_400(client, make_token, case, body):
+    reply = client.request(
+        "POST", "/api/v1/workspaces", token=make_token(), body=body, headers={"content-type": "application/json"}
+    )
+    assert reply.status == 400, case
+    assert _error(reply)["code"] == "invalid_json"
+
+
+def _cursor(key) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+@pytest.fixture(scope="module")
+def asset_path(client, make_token) -> str:
+    token = make_token()
+    workspace = client.request("POST", "/api/v1/workspaces", token=token, json_body={"name": "Cursor probes"})
+    asset = client.request(
+        "POST",
+        f"/api/v1/workspaces/{workspace.json()['id']}/catalog/assets",
+        token=token,
+        json_body={"namespace": "postgres://db.example:5432", "name": "sales", "type": "database"},
+    )
+    assert asset.status == 201, asset.body
+    return f"/api/v1/workspaces/{workspace.json()['id']}|/api/v1/catalog/assets/{asset.json()['id']}"
+
+
+@pytest.mark.parametrize(
+    ("path", "cursor"),
+    [
+        ("/api/v1/workspaces", base64.urlsafe_b64encode(b"[" * 30_000).decode()),
+        ("/api/v1/workspaces", _cursor(["2026-01-01T00:00:00+00:00", 12345])),
+        ("/api/v1/workspaces", _cursor([{"at": 1}, "x"])),
+        ("{workspace}/compliance/violations", _cursor(["not a time", str(uuid.uuid4())])),
+        ("{workspace}/compliance/violations", _cursor([[1], {"id": 2}])),
+        ("{asset}/schema-changes", _cursor(["abc"])),
+    ],
+)
+def test_forged_cursors_are_400(client, make_token, asset_path, path, cursor):
+    workspace, asset = asset_path.split("|")
+    url = path.format(workspace=workspace, asset=asset) + "?cursor=" + cursor
+    reply = client.request("GET", url, token=make_token())
+    assert reply.status == 400, reply.body[:300]
+    assert _error(reply)["code"] == "invalid_cursor"
 
 
 def test_non_json_content_type_is_415(client, make_token):
@@ -156,20 +211,25 @@ def test_forbidden_caller_learns_nothing_about_body_validity(client, make_token)
 
 def test_every_http_function_but_health_and_openapi_requires_a_token(client, loaded_app):
     anonymous = {"health", "openapi_document"}
-    checked = 0
-    for function in loaded_app.functions:
+    # loaded_app.functions is what app.get_functions() returned (devhost indexes the app once, as the worker does).
+    http = [f for f in loaded_app.functions if f.get_trigger().get_binding_name() == "httpTrigger"]
+    assert anonymous <= {f.get_function_name() for f in http}
+    checked = set()
+    for function in http:
         trigger = function.get_trigger()
-        if trigger.get_binding_name() != "httpTrigger" or function.get_function_name() in anonymous:
+        if function.get_function_name() in anonymous:
             continue
         route = trigger.route.replace("{*path}", "v1/anything")
         path = "/api/" + "/".join(str(uuid.uuid4()) if part.startswith("{") else part for part in route.split("/"))
-        for method in trigger.methods:
+        # A trigger without a method list answers every method.
+        for method in trigger.methods or list(func.HttpMethod):
             # Through the host, so every binding (e.g. the Durable client) is given as in Azure.
             reply = client.request(str(method.value), path, body=b"{}", headers={"content-type": "application/json"})
             assert reply.function == function.get_function_name(), (path, reply.function)
             assert reply.status == 401, (function.get_function_name(), method)
-            checked += 1
-    assert checked >= 4
+            assert _error(reply)["code"] == "unauthenticated"
+            checked.add(function.get_function_name())
+    assert len(checked) == len(http) - len(anonymous) > 50
 
 
 def test_unexpected_errors_are_500_without_internals(app_env):
