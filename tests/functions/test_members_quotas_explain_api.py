@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 
 from core.db.unit_of_work import UnitOfWork
 from core.workspaces.quotas import QuotaExceeded, QuotaKind, ensure_within_quota
+from tests.functions.conftest import register_postgres_source
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +106,30 @@ def test_the_quota_check_other_domains_call(client, admin, ws):
         assert exceeded.value.details == {"quota": "data_sources", "limit": 2, "in_use": 2, "requested": 1}
         with pytest.raises(QuotaExceeded):
             ensure_within_quota(uow, uuid.UUID(ws), QuotaKind.CONCURRENT_SCANS, lambda: 1)
+
+
+def test_quotas_hold_when_sources_are_registered_and_scans_requested(client, admin, pg_server, database_url):
+    """Through the API: the data-source quota at registration, the concurrent-scan quota at POST /scans
+    (a scan still queued, running or paused counts)."""
+    source = register_postgres_source(client, admin, pg_server, urlsplit(database_url).path.lstrip("/"), "Q")
+    ws, source_id = source["workspace_id"], source["data_source_id"]
+    body = {"max_data_sources": 1, "max_concurrent_scans": 1}
+    assert client.request("PUT", f"/api/v1/workspaces/{ws}/quotas", token=admin, json_body=body).status == 200
+    connection = {"kind": "postgresql", "host": "pg.internal", "database": "d", "username": "u"}
+    second = {"name": "Q2", "connection": connection}
+    reply = client.request("POST", f"/api/v1/workspaces/{ws}/data-sources", token=admin, json_body=second)
+    assert reply.status == 409 and _code(reply) == "quota_exceeded"
+    assert reply.json()["error"]["details"]["quota"] == "data_sources"
+    with psycopg.connect(database_url) as conn:  # a scan in flight (starting a real one races its end)
+        conn.execute(
+            "INSERT INTO scans (id, workspace_id, data_source_id, rule_set_template, status, phase, requested_by)"
+            " VALUES (%s, %s, %s, 'pci_dss', 'paused', 'scanning', 'root')",
+            (uuid.uuid4(), ws, source_id),
+        )
+    scan = {"workspace_id": ws, "data_source_id": source_id, "template": "pci_dss"}
+    reply = client.request("POST", "/api/v1/scans", token=admin, json_body=scan)
+    assert reply.status == 409 and _code(reply) == "quota_exceeded", reply.body
+    assert reply.json()["error"]["details"] == {"quota": "concurrent_scans", "limit": 1, "in_use": 1, "requested": 1}
 
 
 # -- explain --------------------------------------------------------------------------------
