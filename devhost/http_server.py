@@ -190,6 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "status": status,
                 "function": function,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                # The request's correlation id, as the app echoed it (None for the host's own 404/413).
+                "correlation_id": next((v for k, v in headers.items() if k.lower() == "x-correlation-id"), None),
             },
         )
 

@@ -72,3 +72,5 @@ def test_every_request_is_logged_as_json_with_its_correlation_id(devhost):
     assert any(line["message"] == "request handled" and line["status"] == 200 for line in tagged)
     access = [line for line in lines if line["message"] == "http request" and line.get("path") == "/api/health"]
     assert access and all("duration_ms" in line for line in access)
+    # devhost's own access line carries the id too: every line of one request can be joined on it.
+    assert any(line["message"] == "http request" and line["status"] == 200 for line in tagged)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import json
+import re
+from enum import Enum
 from pathlib import Path
 
 from core.settings import Settings
@@ -63,6 +65,30 @@ def test_sample_settings_defaults_are_valid_for_the_model(monkeypatch):
             monkeypatch.setenv(name, value)
     settings = Settings()
     assert settings.env.value == "local"
+
+
+def _readme_settings() -> dict[str, str]:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `(DATAWAVE_[A-Z0-9_]+)` \| ([^|]*?) \|", section, re.MULTILINE))
+
+
+def _shown_default(value: object) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, Path):
+        return f"`{value.relative_to(PROJECT_ROOT)}`" if value.is_relative_to(PROJECT_ROOT) else f"`{value}`"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value.value if isinstance(value, Enum) else value}`"
+
+
+def test_readme_settings_table_matches_the_model():
+    """README's table of settings names every field of the model once, with the model's default."""
+    table = _readme_settings()
+    model = {"DATAWAVE_" + name.upper(): field for name, field in Settings.model_fields.items()}
+    assert sorted(table) == sorted(model)
+    assert {name: _shown_default(field.default) for name, field in model.items()} == table
 
 
 def test_function_app_registers_one_blueprint_per_domain_group():
