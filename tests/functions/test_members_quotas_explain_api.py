@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import psycopg
@@ -164,6 +165,23 @@ def test_explain_applies_clearance_and_region_conditions(client, admin, make_tok
     assert secret["allowed"] is False and secret["rule"] == "sensitivity_above_clearance"
     abroad = _explain(client, quinn, permission="scans:run", workspace_id=ws, resource={"region": "eastus"}).json()
     assert abroad["allowed"] is False and abroad["rule"] == "region_not_allowed"
+
+
+def test_region_and_validity_conditions_decide_real_requests(client, admin, make_token, ws):
+    """The conditions explain reports are the ones every route applies (workspace ws is in westeurope)."""
+    now = datetime.now(UTC)
+    cases = {
+        "rhea": ({"regions": ["westeurope"]}, 200),
+        "rory": ({"regions": ["eastus"]}, 403),  # data residency: the grant does not reach this workspace
+        "tara": ({"valid_from": (now - timedelta(hours=1)).isoformat()}, 200),
+        "tess": ({"valid_from": (now + timedelta(hours=1)).isoformat()}, 403),  # not valid yet
+        "toby": ({"valid_until": (now - timedelta(seconds=1)).isoformat()}, 403),  # lapsed by itself
+    }
+    for who, (conditions, _) in cases.items():
+        body = {"principal_id": who, "role": "Viewer", "workspace_id": ws, "conditions": conditions}
+        assert client.request("POST", "/api/v1/authz/assignments", token=admin, json_body=body).status == 201
+    for who, (_, status) in cases.items():
+        assert client.request("GET", f"/api/v1/workspaces/{ws}", token=make_token(who, [])).status == status, who
 
 
 def test_explain_reports_missing_mfa(client, admin, make_token):
