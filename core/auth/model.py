@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from core.auth.conditions import GrantConditions, ResourceAttributes
 
@@ -248,7 +248,7 @@ class ExplainRequest(BaseModel):
     workspace_id: UUID | None = Field(None, description="null asks about a global action.")
     resource: ResourceAttributes = Field(default_factory=ResourceAttributes)
     principal: ExplainPrincipal | None = Field(None, description="Omit to explain the caller's own decision.")
-    at: datetime | None = Field(None, description="Decide as of this instant (default: now).")
+    at: AwareDatetime | None = Field(None, description="Decide as of this instant, with its UTC offset (default: now).")
 
 
 class GrantView(BaseModel):

@@ -206,6 +206,22 @@ def test_explain_rejects_unknown_permissions_and_hidden_workspaces(client, make_
     assert reply.status == 404 and _code(reply) == "workspace_not_found"
 
 
+def test_explain_at_an_instant_needs_its_utc_offset(client, admin, make_token, ws):
+    """A naive ``at`` used to reach the PDP and fail comparing it with time-bound grants (500)."""
+    until = {"valid_until": "2031-01-01T00:00:00Z"}
+    body = {"principal_id": "nina", "role": "Viewer", "workspace_id": ws, "conditions": until}
+    assert client.request("POST", "/api/v1/authz/assignments", token=admin, json_body=body).status == 201
+    nina = make_token("nina", [])
+    reply = _explain(client, nina, permission="workspaces:read", workspace_id=ws, at="2030-01-01T00:00:00")
+    assert reply.status == 422 and _code(reply) == "validation_error"
+    assert reply.json()["error"]["details"][0]["field"] == "body.at"
+    later = _explain(client, nina, permission="workspaces:read", workspace_id=ws, at="2031-06-01T00:00:00+02:00")
+    assert later.status == 200 and later.json()["rule"] == "grant_validity_ended"
+    assert _explain(client, nina, permission="workspaces:read", workspace_id=ws, at="2030-01-01T00:00:00Z").json()[
+        "allowed"
+    ]
+
+
 def test_explain_is_not_audited_as_a_change(client, admin):
     _explain(client, admin, permission="catalog:read")  # read-only POST
     records = client.request("GET", "/api/v1/audit?action=authz.explain&actor=root", token=admin).json()["items"]
