@@ -33,13 +33,27 @@ class AssetTypeConflict(Conflict):
     code = "asset_type_conflict"
 
 
+# A PostgreSQL relation is a table or a view. OpenLineage names it without saying which (lineage
+# records it as a table until a scan finds it is a view).
+RELATIONS = frozenset({"table", "view"})
+
+
 def ensure_asset(
-    uow: UnitOfWork, workspace_id: UUID, asset_type: str, qn: QualifiedName, actor: str
+    uow: UnitOfWork,
+    workspace_id: UUID,
+    asset_type: str,
+    qn: QualifiedName,
+    actor: str,
+    *,
+    any_relation: bool = False,
 ) -> tuple[Row, bool]:
-    """The asset named ``qn`` (and its parents), created when missing: same name, same asset."""
+    """The asset named ``qn`` (and its parents), created when missing: same name, same asset. A
+    relation asked for as a table may already be a view when it is a parent (a column's table) or
+    with ``any_relation`` (an OpenLineage dataset)."""
     parent: Row | None = None
     root: Row | None = None
-    for ptype, pname in [*parents(asset_type, qn), (asset_type, qn.name)]:
+    chain = [*parents(asset_type, qn), (asset_type, qn.name)]
+    for level, (ptype, pname) in enumerate(chain):
         pqn = QualifiedName(qn.namespace, pname)
         row, created = uow.catalog.ensure(
             workspace_id,
@@ -51,7 +65,10 @@ def ensure_asset(
             data_source_id=root["id"] if root else None,
             actor=actor,
         )
-        if row["type"] != ptype:
+        # A parent's type is inferred from the name ("table" for a column's relation); the asset's own
+        # type was asked for, and only ``any_relation`` lets a view answer for a table.
+        either = {row["type"], ptype} <= RELATIONS and (any_relation or level < len(chain) - 1)
+        if row["type"] != ptype and not either:
             raise AssetTypeConflict(f"{pqn} is already catalogued as a {row['type']}, not a {ptype}")
         if created:
             uow.catalog.refresh_search([row["id"]])
@@ -106,8 +123,26 @@ def upsert_discovered(
 ) -> UpsertResult:
     """Record what a scan found in one table: same qualified name → same asset, columns added,
     removed (kept, marked removed) and retyped are written to the schema history, scan suggestions
-    are refreshed while still suggested; a human decision is never overturned. Idempotent."""
-    (done,) = upsert_discovered_many(uow, access, workspace_id, [table], commit=commit)
+    are refreshed while still suggested; a human decision is never overturned. Idempotent.
+
+    The suggestions raise ``datawave.classification.suggested`` (no ``scan_id`` in its data: the
+    table did not come from a DataWave scan, whose saga raises its own per batch and re-evaluates
+    once at its end), so compliance re-evaluates the table at once."""
+    (done,) = upsert_discovered_many(uow, access, workspace_id, [table], commit=False)
+    found = {c.name: [r.classification_id for r in c.classifications] for c in table.columns if c.classifications}
+    if found:
+        uow.outbox.add(
+            "datawave.classification.suggested",
+            workspace_id=workspace_id,
+            subject=f"assets/{done.row['id']}",
+            data={
+                "asset_id": str(done.row["id"]),
+                "qualified_name": str(QualifiedName(done.row["namespace"], done.row["name"])),
+                "columns": found,
+            },
+        )
+    if commit:
+        uow.commit()
     return UpsertResult(
         asset=views.asset(uow, _reload(uow, done.row["id"])),
         created=done.created,
@@ -312,6 +347,11 @@ def _ensure_datasets(
         for (key, asked), (row, created) in zip(
             wanted.items(), uow.catalog.ensure_many(workspace_id, list(wanted.values()), actor), strict=True
         ):
+            if (row["type"], asked["type"]) == ("table", "view"):
+                # "table" is what lineage records for any relation; the scan knows it is a view. (A view
+                # scanned as a table stays a conflict: "view" was said by someone who knew.)
+                uow.catalog.update(row["id"], type="view")
+                row = {**row, "type": asked["type"]}
             if row["type"] != asked["type"]:
                 pqn = QualifiedName(key[0], key[1])
                 raise AssetTypeConflict(f"{pqn} is already catalogued as a {row['type']}, not a {asked['type']}")
@@ -369,9 +409,11 @@ def delete_asset(uow: UnitOfWork, access: Access, asset_id: UUID) -> None:
     propagated, and what flowed through it, is recomputed."""
     row = load(uow, access, asset_id)
     subtree = uow.catalog.subtree_ids(asset_id)
-    origins = uow.lineage.origins_upstream_of(subtree)
+    own = set(_origins_in(uow, subtree))
+    upstream = [o for o in uow.lineage.origins_upstream_of(subtree) if o not in own]
+    propagation.unpropagate(uow, list(own))  # before the cascade: events and search columns downstream
     uow.catalog.delete(asset_id)
-    propagation.propagate(uow, [o for o in origins if o not in set(_origins_in(uow, subtree))])
+    propagation.propagate(uow, upstream)
     uow.outbox.add(
         "datawave.catalog.asset.deleted",
         workspace_id=row["workspace_id"],

@@ -169,7 +169,7 @@ def record_events(uow: UnitOfWork, access: Access, workspace_id: UUID, events: l
     for event, plan in zip(events, plans, strict=True):
         ids: dict[tuple[str, str], UUID] = {}
         for asset_type, qn, columns in plan["datasets"]:
-            row, created = assets.ensure_asset(uow, workspace_id, asset_type, qn, actor)
+            row, created = assets.ensure_asset(uow, workspace_id, asset_type, qn, actor, any_relation=True)
             created_assets += created
             ids[(qn.namespace, qn.name)] = row["id"]
             for column, data_type in columns:

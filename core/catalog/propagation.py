@@ -68,19 +68,24 @@ def propagate(uow: UnitOfWork, origin_ids: Sequence[UUID]) -> set[UUID]:
     ).fetchall()
     changed = {r["asset_id"] for r in removed} | {r["asset_id"] for r in added}
     uow.catalog.refresh_search(changed)
-    for kind, rows in (("propagated", added), ("unpropagated", removed)):
-        by_origin: dict[UUID, list[str]] = {}
-        for row in rows:
-            by_origin.setdefault(row["origin_id"], []).append(str(row["asset_id"]))
-        for origin, assets in by_origin.items():
-            workspace = next((r.get("workspace_id") for r in rows if r["origin_id"] == origin), None)
-            uow.outbox.add(
-                f"datawave.classification.{kind}",
-                workspace_id=workspace or _workspace_of(uow, assets[0]),
-                subject=f"classifications/{origin}",
-                data={"origin_id": str(origin), "asset_ids": sorted(assets)},
-            )
+    _events(uow, "propagated", added)
+    _events(uow, "unpropagated", removed)
     return changed
+
+
+def _events(uow: UnitOfWork, kind: str, rows: Sequence[dict]) -> None:
+    """One ``datawave.classification.<kind>`` event per origin, listing the assets it reached or left."""
+    by_origin: dict[UUID, list[str]] = {}
+    for row in rows:
+        by_origin.setdefault(row["origin_id"], []).append(str(row["asset_id"]))
+    for origin, assets in by_origin.items():
+        workspace = next((r.get("workspace_id") for r in rows if r["origin_id"] == origin), None)
+        uow.outbox.add(
+            f"datawave.classification.{kind}",
+            workspace_id=workspace or _workspace_of(uow, assets[0]),
+            subject=f"classifications/{origin}",
+            data={"origin_id": str(origin), "asset_ids": sorted(assets)},
+        )
 
 
 def _workspace_of(uow: UnitOfWork, asset_id: str) -> UUID | None:
@@ -90,6 +95,8 @@ def _workspace_of(uow: UnitOfWork, asset_id: str) -> UUID | None:
 
 def unpropagate(uow: UnitOfWork, origin_ids: Sequence[UUID]) -> set[UUID]:
     """Remove everything these origins propagated (they were rejected, reopened or removed)."""
-    changed = set(uow.catalog.remove_propagated_from(origin_ids))
+    removed = uow.catalog.remove_propagated_from(origin_ids)
+    changed = {r["asset_id"] for r in removed}
     uow.catalog.refresh_search(changed)
+    _events(uow, "unpropagated", removed)
     return changed

@@ -409,12 +409,12 @@ class CatalogRepository:
             (status, actor, reason, classification_id),
         ).fetchone()
 
-    def remove_propagated_from(self, origin_ids: Sequence[UUID]) -> list[UUID]:
-        """Delete what these origins propagated; the assets that lost a classification."""
-        rows = self._conn.execute(
-            "DELETE FROM catalog_classifications WHERE origin_id = ANY(%s) RETURNING asset_id", (list(origin_ids),)
+    def remove_propagated_from(self, origin_ids: Sequence[UUID]) -> list[Row]:
+        """Delete what these origins propagated: (asset_id, origin_id, workspace_id) of each row deleted."""
+        return self._conn.execute(
+            "DELETE FROM catalog_classifications WHERE origin_id = ANY(%s) RETURNING asset_id, origin_id, workspace_id",
+            (list(origin_ids),),
         ).fetchall()
-        return [r["asset_id"] for r in rows]
 
     # -- schema changes -------------------------------------------------------------------------
     def add_schema_change(

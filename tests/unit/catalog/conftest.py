@@ -29,13 +29,17 @@ def admin(permission: str = "*", subject: str = "steward"):
     return build_access(principal, permission, token_grants(principal))
 
 
-@pytest.fixture
-def workspace(database) -> uuid.UUID:
+def new_workspace(database) -> uuid.UUID:
     with UnitOfWork(database) as uow:
         ws = service.create_workspace(
             uow, admin("workspaces:create"), WorkspaceCreate(name="ws-" + uuid.uuid4().hex[:8])
         )
     return ws.id
+
+
+@pytest.fixture
+def workspace(database) -> uuid.UUID:
+    return new_workspace(database)
 
 
 @pytest.fixture

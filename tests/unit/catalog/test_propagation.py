@@ -121,3 +121,8 @@ def test_deleting_the_origin_asset_removes_propagation(database, workspace):
     with UnitOfWork(database) as uow:
         assets.delete_asset(uow, admin(), a)
     assert labels(database, b) == []
+    with UnitOfWork(database) as uow:  # the search columns follow (sensitivity, classification filter)
+        row = uow.catalog.get_many([b])[0]
+        gone = [e for e in uow.outbox.pending(10_000) if e["type"] == "datawave.classification.unpropagated"]
+    assert (row["sensitivity"], row["classification_ids"]) == (None, [])
+    assert any(e["data"]["asset_ids"] == [str(b)] for e in gone)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.catalog import search
+from core.auth.access import build_access
+from core.auth.policy import token_grants
+from core.auth.principal import Principal
+from core.catalog import assets, search
+from core.catalog.model import AssetPatch
 from core.catalog.search import SearchQuery
 from core.db.unit_of_work import UnitOfWork
-from tests.unit.catalog.conftest import admin
+from tests.unit.catalog.conftest import PG, admin, new_workspace
 from tests.unit.catalog.test_assets import table, upsert
 
 
@@ -87,3 +91,20 @@ def test_filter_only_paging_reaches_every_match_when_facets_are_capped(database,
 def test_facets_only_when_asked(database, catalog):
     assert run(database, q="cust", workspace_id=catalog, facets=False).facets == {}
     assert run(database, q="cust", workspace_id=catalog).facets["type"] == {"column": 5, "table": 2}
+
+
+def test_words_match_descriptions_and_tags_within_the_callers_workspaces(database, catalog):
+    with UnitOfWork(database) as uow:
+        city = uow.catalog.find(catalog, PG, "crm.public.addresses#city")["id"]
+        assets.update_asset(uow, admin(), city, AssetPatch(description="postal municipality", tags=["geodata"]))
+    other = new_workspace(database)
+    upsert(database, other, table(("municipality", "text"), name="crm.public.elsewhere"))
+    assert names(run(database, q="municipality", workspace_id=catalog)) == ["city"]  # description only
+    assert names(run(database, q="geodata", workspace_id=catalog)) == ["city"]  # tag only
+    assert set(names(run(database, q="municipality"))) == {"city", "municipality"}  # a platform-wide admin
+    member = Principal("member", workspace_roles={catalog: frozenset({"Viewer"})})
+    with UnitOfWork(database) as uow:
+        scoped = search.search(
+            uow, build_access(member, "catalog:read", token_grants(member)), SearchQuery(q="municipality")
+        )
+    assert names(scoped) == ["city"]  # the other workspace's column is not the caller's
