@@ -353,6 +353,8 @@ def _run(route: Route, req: func.HttpRequest, ctx: RequestContext) -> func.HttpR
     kwargs: dict[str, Any] = {}
     if route.wants_context:
         kwargs["ctx"] = ctx
+    _reject_nul(dict(req.route_params), "path")
+    _reject_nul(dict(req.params), "query")
     for name, adapter in route.path_params.items():
         raw = req.route_params.get(name, "")
         try:
@@ -496,10 +498,39 @@ def _parse_body(model: type[BaseModel], req: func.HttpRequest, body: bytes) -> B
         # ValueError: not UTF-8, not JSON, or an integer over Python's digit limit; RecursionError: nesting
         # deeper than the parser's stack. All are the caller's bad input.
         raise _InvalidJson(f"request body is not valid JSON: {exc.__class__.__name__}") from None
+    _reject_nul(payload, "body")
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         raise InvalidInput("request body does not match the schema", details=_validation_details(exc, "body")) from None
+
+
+def _nul_fields(value: Any, where: str) -> list[str]:
+    """Where ``value`` holds a string (key or value) with a NUL character."""
+    if isinstance(value, str):
+        return [where] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [f"{where}.<key>" for key in value if "\x00" in str(key)]
+        return found + [f for key, item in value.items() for f in _nul_fields(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{where}.{index}")]
+    return []
+
+
+def _reject_nul(value: Any, where: str) -> None:
+    """422 for text with a NUL character anywhere in the input: PostgreSQL text cannot store one, so
+    it would otherwise fail deep in a query (500). The value itself is never echoed."""
+    fields = _nul_fields(value, where)
+    if fields:
+        details = [
+            {
+                "field": field.replace("\x00", "\\0"),
+                "message": "must not contain a NUL character",
+                "type": "nul_character",
+            }
+            for field in fields[:20]
+        ]
+        raise InvalidInput("text must not contain NUL characters", details=details)
 
 
 def _to_http(result: Any, route: Route, correlation_id: str) -> func.HttpResponse:

@@ -158,6 +158,13 @@ def _principal_from_claims(claims: dict[str, Any]) -> Principal:
     subject = claims.get("oid") or claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise Unauthenticated("token has no subject", code="invalid_token")
+    texts = [
+        subject,
+        *(t for k in ("name", "roles", "groups", "amr", "workspaces") for t in _string_list(claims.get(k))),
+    ]
+    if any("\x00" in text for text in texts):
+        # Stored (audit actor, assignment lookups) as PostgreSQL text, which cannot hold a NUL.
+        raise Unauthenticated("token claims contain a NUL character", code="invalid_token")
     roles = frozenset(_string_list(claims.get("roles")))
     workspace_roles: dict[UUID, frozenset[str]] = {}
     raw_workspaces = _string_list(claims.get("workspaces"))

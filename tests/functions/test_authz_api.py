@@ -233,3 +233,29 @@ def test_retiring_a_data_source_through_its_lifecycle_needs_the_delete_right_and
     assert client.request("GET", url, token=admin).json()["state"] == "discovered"
     reply = client.request("POST", url + "/transitions", token=admin, json_body=retire)
     assert reply.status == 200 and reply.json()["state"] == "retired"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", "/api/v1/authz/assignments", {"principal_id": "a\u0000b", "role": "Viewer"}, "body.principal_id"),
+        ("POST", "/api/v1/authz/roles", {"name": "NulRole", "description": "x\u0000", "inherits": ["Viewer"]}, None),
+        (
+            "POST",
+            "/api/v1/authz/explain",
+            {"permission": "catalog:read", "principal": {"subject": "s", "groups": ["\u0000"]}},
+            "body.principal.groups.0",
+        ),
+        ("PUT", "/api/v1/authz/app-roles/a%00b", {"role": "Viewer"}, "path.app_role"),
+        ("GET", "/api/v1/audit?actor=a%00b", None, "query.actor"),
+        ("GET", "/api/v1/authz/assignments?principal_id=%00", None, "query.principal_id"),
+    ],
+)
+def test_nul_characters_in_input_are_422_not_500(client, admin, method, path, body, field):
+    """PostgreSQL text cannot hold NUL: the route layer refuses it anywhere in path, query or body."""
+    reply = client.request(method, path, token=admin, json_body=body)
+    assert reply.status == 422 and _code(reply) == "validation_error", reply.body
+    details = reply.json()["error"]["details"]
+    assert details[0]["type"] == "nul_character"
+    assert field is None or details[0]["field"] == field
+    assert "\\u0000" not in reply.body.decode() and "\x00" not in reply.body.decode()

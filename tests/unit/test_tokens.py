@@ -120,6 +120,8 @@ def test_key_rotation_is_picked_up_without_restart(jwks):
         ({"tid": "0e9d7c13-2b6f-4c8e-9a51-4f1c2a7e0d3b"}, "invalid_token"),  # right issuer, other tenant
         ({"tid": None}, "invalid_token"),
         ({"iss": None}, "invalid_token"),
+        ({"oid": "user\u0000oid"}, "invalid_token"),  # claims end up in PostgreSQL text
+        ({"groups": ["g\u0000"]}, "invalid_token"),
     ],
 )
 def test_entra_token_claims_are_checked(jwks, overrides, code):
