@@ -52,7 +52,24 @@ def record_with_commit(uow: UnitOfWork, make_entry: Callable[[UnitOfWork], Audit
     else:
         entry_box: list[AuditEntry] = []
         uow.before_commit(lambda u: entry_box.append(_placed(u, make_entry(u))))
-        uow.after_commit(lambda u: store.append(entry_box[0]))
+        uow.after_commit(lambda u: _append_after_commit(store, entry_box[0]))
+
+
+def _append_after_commit(store: AuditStore, entry: AuditEntry) -> None:
+    """The change has committed: failing the request now would tell the caller it did not happen.
+    A record the store refuses is logged (with what identifies it, never the change) instead."""
+    try:
+        store.append(entry)
+    except Exception:  # noqa: BLE001 - any store failure; the log line is the trace
+        log.exception(
+            "audit record lost: the change committed but the audit store refused the record",
+            extra={
+                "audit_correlation_id": entry.correlation_id,
+                "audit_action": entry.action,
+                "audit_target": entry.target,
+                "workspace_id": str(entry.workspace_id) if entry.workspace_id else None,
+            },
+        )
 
 
 def record_alone(entry: AuditEntry) -> AuditRecord:

@@ -56,3 +56,33 @@ def test_changes_and_denials_are_recorded_in_cosmos(cosmos_env, client, make_tok
     assert verified["ok"] and verified["records_checked"] == 3
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM audit_records WHERE chain = %s", (ws,)).fetchone()[0] == 0
+
+
+def test_a_record_cosmos_refuses_after_the_commit_is_logged_and_the_change_still_succeeds(
+    cosmos_env, client, make_token, database_url, caplog
+):
+    """Cosmos cannot join the PostgreSQL transaction: once the change has committed, failing the request
+    would tell the caller it did not happen. The lost record is logged instead (runs last: it drops the
+    container the store writes to)."""
+    from core.audit.cosmos import shared_cosmos_store
+
+    admin = make_token("root", ["Admin"], mfa=True)
+    ws = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Cosmos Outage"}).json()["id"]
+    store = shared_cosmos_store()
+    store.container.client_connection.DeleteContainer(store.container.container_link)
+    body = {"principal_id": "olly", "role": "Viewer"}
+    reply = client.request(
+        "POST",
+        f"/api/v1/workspaces/{ws}/members",
+        token=admin,
+        json_body=body,
+        headers={"x-correlation-id": "cosmos-outage-1"},
+    )
+    assert reply.status == 201, reply.body
+    with psycopg.connect(database_url) as conn:
+        held = conn.execute(
+            "SELECT count(*) FROM role_assignments WHERE workspace_id = %s AND principal_id = 'olly'", (ws,)
+        ).fetchone()[0]
+    assert held == 1
+    [lost] = [r for r in caplog.records if r.getMessage().startswith("audit record lost")]
+    assert (lost.audit_correlation_id, lost.audit_action) == ("cosmos-outage-1", "workspaces.add_member")
