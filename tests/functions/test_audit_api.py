@@ -244,3 +244,41 @@ def test_an_anonymous_request_to_an_unknown_route_is_recorded(client, admin):
     record = records["audit-fallback-401"]
     assert (record["actor"], record["reason"], record["status"]) == ("anonymous", "unauthenticated", 401)
     assert record["action"] == "system.not_found_fallback"
+
+
+# Read-only POSTs that opt out of change auditing (their denials are still recorded).
+READ_ONLY_POSTS = {"classify_columns", "dry_run_definition", "dry_run_policy", "explain"}
+
+
+def test_every_state_changing_route_is_audited_unless_declared_read_only(loaded_app):
+    from functions.api import ROUTES
+
+    unaudited = {r.function_name for r in ROUTES if r.method != "GET" and not r.audited and r.permission}
+    assert unaudited == READ_ONLY_POSTS
+
+
+def test_a_denial_on_every_route_is_recorded(client, admin, make_token, workspace):
+    """A token without any grant, on every protected route of the app: each 403 leaves a denied record."""
+    from functions.api import ROUTES
+
+    nobody = make_token("deny-everywhere", [])
+    expected = {}
+    for route in (r for r in ROUTES if r.permission is not None):
+        path = "/".join(str(uuid.uuid4()) if part.startswith("{") else part for part in route.path.split("/"))
+        correlation = f"deny-{route.function_name}"
+        reply = client.request(route.method, f"/api/{path}", token=nobody, headers={"x-correlation-id": correlation})
+        assert reply.status == 403, (route.function_name, reply.status)
+        expected[correlation] = f"{route.tag}.{route.function_name}"
+    recorded = {r["correlation_id"]: r["action"] for r in _all_records(client, admin, actor="deny-everywhere")}
+    assert recorded == expected
+
+
+def _all_records(client, token, **filters):
+    records, cursor = [], None
+    while True:
+        query = "&".join(f"{k}={v}" for k, v in {**filters, "limit": 200}.items())
+        page = client.request("GET", "/api/v1/audit?" + query + (f"&cursor={cursor}" if cursor else ""), token=token)
+        records += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return records
