@@ -250,9 +250,12 @@ def upsert_discovered_many(
                 touched.append(gone["id"])
 
     inserted: dict[tuple[str, str], UUID] = {}
+    fresh: set[UUID] = set()  # columns created by this call: they have no earlier suggestions to drop
     for column_row in uow.catalog.insert_columns(workspace_id, inserts, actor):
         inserted[(column_row["namespace"], column_row["name"])] = column_row["id"]
-        if not column_row["inserted"]:  # it existed (elsewhere in the tree): its search columns are stale
+        if column_row["inserted"]:
+            fresh.add(column_row["id"])
+        else:  # it existed (elsewhere in the tree): its search columns are stale
             touched.append(column_row["id"])
     uow.catalog.update_columns(updates)
     uow.catalog.mark_removed(removed)
@@ -267,7 +270,8 @@ def upsert_discovered_many(
         written.extend((column_id, r) for r in latest.values())
         keep.extend((column_id, cid) for cid in latest)
     uow.catalog.upsert_suggestions(workspace_id, written, actor)
-    uow.catalog.drop_stale_suggestions_of(column_ids, keep)
+    # Only a column that existed before this call can hold a suggestion this scan no longer makes.
+    uow.catalog.drop_stale_suggestions_of([c for c in column_ids if c not in fresh], keep)
     recorded = uow.catalog.add_schema_changes(workspace_id, changes)
     uow.catalog.refresh_search(touched)
 

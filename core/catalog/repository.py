@@ -127,10 +127,13 @@ class CatalogRepository:
         found = {(r["namespace"], r["name"]): (r, True) for r in inserted}
         missing = [a for a in assets if (a["namespace"], a["name"]) not in found]
         if missing:
+            # Planned at each call (prepare=False): a plan cached while a new workspace's catalog was
+            # nearly empty (a scan's first batches) would keep scanning the whole table as it grows.
             for row in self._conn.execute(
                 "SELECT a.* FROM catalog_assets a JOIN unnest(%s::text[], %s::text[]) AS v(namespace, name)"
                 " ON a.namespace = v.namespace AND a.name = v.name WHERE a.workspace_id = %s",
                 ([a["namespace"] for a in missing], [a["name"] for a in missing], workspace_id),
+                prepare=False,
             ):
                 found[(row["namespace"], row["name"])] = (row, False)
         return [found[(a["namespace"], a["name"])] for a in assets]
