@@ -117,6 +117,9 @@ class EpisodeResult:
     status: str
     woke_activities: bool = False
     touched_instances: list[str] = field(default_factory=list)
+    # Activity work scheduled in this episode, inserted in one statement (a fan-out of thousands
+    # used to insert row by row, and the instance stayed locked while it did).
+    work: list[tuple[str, int, str, str | None]] = field(default_factory=list)
 
 
 class Engine:
@@ -211,6 +214,9 @@ class Engine:
             except _Unsupported as exc:
                 error = str(exc)
                 continue_input = None
+            # Before a failure or a continue-as-new below drops the instance's work. (Without an
+            # outcome the instance fails: work a retry scheduled would be dropped at once.)
+            self.store.add_work(conn, result.work)
             if error is None and outcome.get("isDone"):
                 if continue_input is not None:
                     self._continue_as_new(conn, instance, continue_input, batch, now)
@@ -386,7 +392,7 @@ class Engine:
                     dedupe_key=f"task:{task_id}",
                 )
             else:
-                self.store.add_work(conn, [(instance_id, task_id, name, input_json)])
+                result.work.append((instance_id, task_id, name, input_json))
                 result.woke_activities = True
             return
         child = child_id or f"{instance_id}:{task_id}" + (f":{attempt}" if attempt > 1 else "")

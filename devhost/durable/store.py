@@ -178,14 +178,15 @@ class DurableStore:
 
     # -- activity work --------------------------------------------------------------------------
     def add_work(self, conn: psycopg.Connection, rows: list[tuple[str, int, str, str | None]]) -> None:
+        """Queue activities (instance id, task id, name, input JSON) in one statement."""
         if not rows:
             return
-        with conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO devhost_durable_work (hub, instance_id, task_id, name, input)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                [(self.hub, *row) for row in rows],
-            )
+        instance_ids, task_ids, names, inputs = (list(column) for column in zip(*rows, strict=True))
+        conn.execute(
+            "INSERT INTO devhost_durable_work (hub, instance_id, task_id, name, input)"
+            " SELECT %s, * FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+            (self.hub, instance_ids, task_ids, names, inputs),
+        )
 
     def claim_work(self, conn: psycopg.Connection, owner: str, limit: int) -> list[dict[str, Any]]:
         return conn.execute(
