@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -214,3 +214,48 @@ def test_history_can_include_outputs(host):
     status = http_call("GET", urls["statusQueryGetUri"] + "&showHistory=true&showHistoryOutput=true").json()
     results = [e.get("Result") for e in status["historyEvents"] if e["EventType"] == "TaskCompleted"]
     assert sorted(json.loads(r) for r in results) == [0, 2]
+
+
+def test_list_and_purge_by_filter_through_the_real_client(host):
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    wait(start(host, "fan_out", 1, instance_id="sdk-list-done"))
+    running = start(host, "race", instance_id="sdk-list-running")
+    wait(running, until=("Running",))
+
+    def listed(prefix: str, **params) -> list:
+        query = urlencode({"from": since.isoformat(), **params})
+        reply = client(host, "list", prefix, query=f"?{query}")
+        assert reply.status == 200, reply.body
+        return reply.json()
+
+    assert listed("sdk-list-") == [["sdk-list-done", "Completed"], ["sdk-list-running", "Running"]]
+    assert listed("sdk-list-", status="Running,Pending") == [["sdk-list-running", "Running"]]
+    assert listed("sdk-list-", status="Completed") == [["sdk-list-done", "Completed"]]
+    assert listed("sdk-list-", to=since.isoformat()) == []  # created after the end of the window
+
+    client(host, "terminate", running["id"])
+    wait(running)
+    purge = f"?{urlencode({'from': since.isoformat(), 'status': 'Terminated'})}"
+    assert client(host, "purge_by", "-", query=purge).json() == {"deleted": 1}
+    assert listed("sdk-list-") == [["sdk-list-done", "Completed"]]
+
+
+def test_a_blocked_replay_does_not_block_the_http_server(host, tmp_path):
+    urls = start(host, "hold_replay", str(tmp_path))
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "replaying").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (tmp_path / "replaying").exists()
+    try:
+        # The replay is stuck until released (or 20 s): status, list, a new start and the app's routes
+        # still answer, and its first episode has not committed (still Pending).
+        assert http_call("GET", urls["statusQueryGetUri"], timeout=10).json()["runtimeStatus"] == "Pending"
+        base = f"{host.base_url}/runtime/webhooks/durabletask/"
+        assert http_call("GET", base + "instances/?instanceIdPrefix=nobody", timeout=10).json() == []
+        other = http_call("POST", base + "orchestrators/fan_out", json_body=2, timeout=10)
+        assert other.status == 202
+        assert http_call("GET", f"{host.base_url}/api/none", timeout=10).status == 404
+    finally:
+        (tmp_path / "release").touch()
+    assert wait(urls)["output"] == 42
+    assert wait(other.json())["output"] == 2

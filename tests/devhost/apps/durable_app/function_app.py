@@ -3,7 +3,7 @@
 import json
 import os
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import azure.durable_functions as df
@@ -42,6 +42,16 @@ async def client_op(req: func.HttpRequest, client: df.DurableOrchestrationClient
     elif op == "purge":
         result = await client.purge_instance_history(instance_id)
         return func.HttpResponse(json.dumps({"deleted": result.instances_deleted}), mimetype="application/json")
+    elif op in ("list", "purge_by"):  # here instance_id is an id prefix (list only)
+        since = datetime.fromisoformat(req.params["from"])
+        until = datetime.fromisoformat(req.params["to"]) if req.params.get("to") else None
+        statuses = [df.OrchestrationRuntimeStatus(s) for s in req.params.get("status", "").split(",") if s]
+        if op == "purge_by":
+            result = await client.purge_instance_history_by(since, until, statuses or None)
+            return func.HttpResponse(json.dumps({"deleted": result.instances_deleted}), mimetype="application/json")
+        found = await client.get_status_by(since, until, statuses or None, instance_id)
+        payload = sorted([s.instance_id, s.runtime_status.value] for s in found)
+        return func.HttpResponse(json.dumps(payload), mimetype="application/json")
     return func.HttpResponse(status_code=204)
 
 
@@ -145,6 +155,18 @@ def explode(context: df.DurableOrchestrationContext):
 def bad_output(context: df.DurableOrchestrationContext):
     yield context.call_activity("double", 1)
     return {1, 2, 3}
+
+
+@app.orchestration_trigger(context_name="context")
+def hold_replay(context: df.DurableOrchestrationContext):
+    """Blocks its first replay until the test creates ``release`` in the folder it names (20 s at most)."""
+    folder = Path(context.get_input())
+    (folder / "replaying").touch()
+    deadline = time.monotonic() + 20
+    while not (folder / "release").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    value = yield context.call_activity("double", 21)
+    return value
 
 
 @app.orchestration_trigger(context_name="context")
