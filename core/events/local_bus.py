@@ -1,5 +1,7 @@
 """Local-mode event bus: messages are rows in PostgreSQL (``local_bus_messages``), sent in the
-caller's transaction when one is given, so a change and the message it announces commit together."""
+caller's transaction when one is given, so a change and the message it announces commit together.
+Sending also writes a ``local_bus_deliveries`` row for every receiver (queue or topic subscription)
+the local host has registered for the entity."""
 
 from __future__ import annotations
 
@@ -43,4 +45,14 @@ def publish_in(conn: psycopg.Connection, entity: str, messages: list[BusMessage]
                 )
                 for m in messages
             ],
+        )
+        # Each receiver already listening on the entity gets its delivery row in the same transaction,
+        # so the receiving host only claims ready rows (it backfills rarely, for receivers created
+        # while a message was in flight).
+        cursor.execute(
+            "INSERT INTO local_bus_deliveries (message_pk, receiver)"
+            " SELECT m.id, r.receiver FROM local_bus_messages m JOIN local_bus_receivers r"
+            " ON r.entity = m.entity AND m.id > r.start_after"
+            " WHERE m.entity = %s AND m.message_id = ANY(%s) ON CONFLICT DO NOTHING",
+            (entity, [m.message_id for m in messages]),
         )

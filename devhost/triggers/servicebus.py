@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from devhost.triggers.invoke import NO_BINDINGS, InputBindings, invoke, triggers
 log = logging.getLogger("devhost.servicebus")
 
 DEAD_LETTER_REASON = "MaxDeliveryCountExceeded"
+BACKFILL_SECONDS = 2.0  # how often messages without delivery rows are looked for (see _claim)
 
 
 def receiver_of(trigger: Any) -> tuple[str, str]:
@@ -64,6 +66,7 @@ class ServiceBusTriggers:
         self._slots = threading.Semaphore(max(1, max_concurrent_calls))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_backfill = 0.0
 
     def start(self) -> None:
         if not self.handlers:
@@ -109,16 +112,23 @@ class ServiceBusTriggers:
     def _claim(self) -> list[dict[str, Any]]:
         receivers = list(self.handlers)
         with self.database.connection() as conn:
-            # Every message of the receiver's entity without a delivery row gets one. An anti-join rather
-            # than a moving high-water mark: sequence values commit out of order, a mark would skip some.
-            conn.execute(
-                "INSERT INTO local_bus_deliveries (message_pk, receiver)"
-                " SELECT m.id, r.receiver FROM local_bus_receivers r JOIN local_bus_messages m"
-                " ON m.entity = r.entity AND m.id > r.start_after WHERE r.receiver = ANY(%s)"
-                " AND NOT EXISTS (SELECT 1 FROM local_bus_deliveries d WHERE d.message_pk = m.id"
-                " AND d.receiver = r.receiver) ON CONFLICT DO NOTHING",
-                (receivers,),
-            )
+            # Sending writes the delivery rows of the receivers registered at that moment
+            # (core.events.local_bus). A message sent before its queue's receiver was registered, or in
+            # flight while a subscription was, has none: every BACKFILL_SECONDS (and at the first poll)
+            # each message of a receiver's entity without a delivery row gets one. An anti-join rather
+            # than a moving high-water mark: sequence values commit out of order, a mark would skip
+            # some. It reads the entity's whole history, hence not at every poll.
+            now = time.monotonic()
+            if now >= self._next_backfill:
+                self._next_backfill = now + BACKFILL_SECONDS
+                conn.execute(
+                    "INSERT INTO local_bus_deliveries (message_pk, receiver)"
+                    " SELECT m.id, r.receiver FROM local_bus_receivers r JOIN local_bus_messages m"
+                    " ON m.entity = r.entity AND m.id > r.start_after WHERE r.receiver = ANY(%s)"
+                    " AND NOT EXISTS (SELECT 1 FROM local_bus_deliveries d WHERE d.message_pk = m.id"
+                    " AND d.receiver = r.receiver) ON CONFLICT DO NOTHING",
+                    (receivers,),
+                )
             rows = conn.execute(
                 "UPDATE local_bus_deliveries d SET locked_by = %(owner)s, delivery_count = d.delivery_count + 1,"
                 " visible_at = now() + make_interval(secs => %(lock)s), updated_at = now()"

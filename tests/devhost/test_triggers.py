@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from azure.storage.blob import BlobServiceClient
 
@@ -108,6 +109,17 @@ def test_duplicate_message_ids_are_delivered_once(host, records):
     assert eventually(lambda: [r for r in _records(records, "orders") if r["id"] == "m-dup"])
     time.sleep(0.5)
     assert len([r for r in _records(records, "orders") if r["id"] == "m-dup"]) == 1
+
+
+def test_a_message_without_delivery_rows_is_still_delivered(host, records, database_url):
+    """A message that has no delivery row (sent to a queue before devhost first listened on it, or in
+    flight while a subscription was created) is found by devhost's periodic backfill."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO local_bus_messages (entity, message_id, body) VALUES ('orders', 'm-backfill', %s)",
+            (json.dumps("ok").encode(),),
+        )
+    assert eventually(lambda: [r for r in _records(records, "orders") if r["id"] == "m-backfill"])
 
 
 def test_each_topic_subscription_gets_every_message(host, records):
