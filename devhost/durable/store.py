@@ -168,6 +168,16 @@ class DurableStore:
         ).fetchall()
         return [row["instance_id"] for row in rows]
 
+    def still_waiting(self, conn: psycopg.Connection, instance_ids: list[str]) -> set[str]:
+        """Those of ``instance_ids`` with an activity not yet finished or a sub-orchestration still active."""
+        rows = conn.execute(
+            "SELECT instance_id FROM devhost_durable_work WHERE hub=%(hub)s AND instance_id = ANY(%(ids)s)"
+            " UNION SELECT parent_instance_id FROM devhost_durable_instances WHERE hub=%(hub)s"
+            " AND parent_instance_id = ANY(%(ids)s) AND status <> ALL(%(terminal)s)",
+            {"hub": self.hub, "ids": instance_ids, "terminal": list(TERMINAL)},
+        ).fetchall()
+        return {row["instance_id"] for row in rows}
+
     def next_visible_at(self, conn: psycopg.Connection) -> datetime | None:
         row = conn.execute(
             "SELECT min(x.visible_at) AS at FROM devhost_durable_inbox x JOIN devhost_durable_instances i"

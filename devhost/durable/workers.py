@@ -109,13 +109,17 @@ class DurableWorkers:
                     self._orchestration_wake.wait(timeout)
 
     def _orchestration_pass(self) -> bool:
+        now = time.monotonic()
         with self.database.connection() as conn:
             ready = self.store.ready_instances(conn, 100)
+            # The replay throttle (below) only pays while completions are still on their way: an
+            # instance with no activity or sub-orchestration left to finish replays at once.
+            deferred = [i for i in ready if self._not_before.get(i, 0.0) > now]
+            waiting = self.store.still_waiting(conn, deferred) if deferred else set()
             conn.commit()
         worked = False
-        now = time.monotonic()
         for instance_id in ready:
-            if self._not_before.get(instance_id, 0.0) > now:
+            if instance_id in waiting:
                 continue
             started = time.monotonic()
             with self.database.connection() as conn:
