@@ -71,6 +71,10 @@ def handle_event(body: bytes | str) -> dict[str, Any]:
         raise InvalidEvent(f"not a CloudEvents JSON body: {type(exc).__name__}") from None
     data = event.get("data") or {}
     workspace = event.get("workspaceid") or (data.get("workspace_id") if isinstance(data, dict) else None)
+    if not (event_type in SCAN_ENDED or event_type.startswith(("datawave.classification.", "datawave.authz."))):
+        # Nothing to evaluate (asset, lineage and scan-progress events: the hourly sweep covers what
+        # they change), so nothing is written and a redelivery needs no claim either.
+        return {"event_id": event_id, "type": event_type, "evaluated": [], "ignored": True}
     if event_type == "datawave.classification.suggested" and isinstance(data, dict) and data.get("scan_id"):
         # A scan suggests per asset as it goes; the event that ends it (completed, failed or cancelled,
         # partial results included) re-evaluates the workspace once instead. Nothing is written, so a

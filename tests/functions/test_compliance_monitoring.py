@@ -99,6 +99,17 @@ def test_scan_suggestions_wait_for_the_end_of_their_scan(client, make_token):
     assert manual["evaluated"][0]["workspace_id"] == ws
 
 
+def test_events_with_nothing_to_evaluate_write_nothing(client, make_token, database_url):
+    _, ws, pan = _setup(client, make_token)
+    body = _event("datawave.catalog.asset.upserted", ws, {"asset_id": pan})
+    assert monitoring.handle_event(body)["ignored"] is True
+    with psycopg.connect(database_url) as conn:
+        claimed = conn.execute(
+            "SELECT count(*) FROM consumed_messages WHERE message_id = %s", (json.loads(body)["id"],)
+        ).fetchone()[0]
+    assert claimed == 0
+
+
 def test_unreadable_events_are_refused():
     try:
         monitoring.handle_event(b"not json")
