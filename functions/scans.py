@@ -130,8 +130,12 @@ async def scan_request_received(msg: func.ServiceBusMessage, client: Any) -> Non
         await _start_queued(client, scan)
 
 
+# Event Grid source: Flex Consumption runs blob triggers only from Event Grid (the default polling source
+# never fires there); Elastic Premium supports it too. Azure delivers BlobCreated events of the landing
+# container to the blobs extension webhook (infra/bicep/modules/landing-subscription.bicep, docs/deploy.md
+# step 5); devhost has no Event Grid and detects new or changed blobs by listing (docs/devhost.md).
 @bp.function_name(name="landing_blob_arrived")
-@bp.blob_trigger(arg_name="blob", path="landing/{name}", connection="LandingStorage")
+@bp.blob_trigger(arg_name="blob", path="landing/{name}", connection="LandingStorage", source=func.BlobSource.EVENT_GRID)
 @bp.durable_client_input(client_name="client")
 async def landing_blob_arrived(blob: func.InputStream, client: Any) -> None:
     """A file landed in the landing container: incrementally scan every source that reads it."""

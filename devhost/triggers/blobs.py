@@ -1,5 +1,10 @@
 """Blob triggers: each new or changed blob matching a function's path fires the function once.
 
+Both trigger sources are served the same way. ``LogsAndContainerScan`` (the default) is the host's own
+polling; ``EventGrid`` (what Flex Consumption requires: in Azure, BlobCreated events reach the blobs
+extension webhook) has no Event Grid to come from locally, so devhost lists the container for it too
+and invokes the function with the same ``InputStream`` binding.
+
 Like the host's blob receipts, a receipt per (function, blob) records the etag processed, so a
 restart does not fire again for blobs already handled, and a changed blob (new etag) fires again.
 A failing function is retried on the next scans; after five failures the blob is poisoned (listed by
@@ -24,6 +29,18 @@ from devhost.triggers.invoke import NO_BINDINGS, InputBindings, invoke, triggers
 log = logging.getLogger("devhost.blobs")
 
 MAX_ATTEMPTS = 5
+POLLING = "LogsAndContainerScan"
+EVENT_GRID = "EventGrid"
+SOURCES = {POLLING.lower(): POLLING, EVENT_GRID.lower(): EVENT_GRID}
+
+
+def trigger_source(trigger: Any) -> str:
+    """``EventGrid`` or ``LogsAndContainerScan`` (the default when ``source`` is not set)."""
+    value = getattr(trigger, "source", None) or POLLING
+    source = SOURCES.get(str(value).lower())
+    if source is None:
+        raise ValueError(f"blob trigger source {value!r} must be {EVENT_GRID} or {POLLING}")
+    return source
 
 
 def parse_blob_path(path: str) -> tuple[str, str, re.Pattern[str]]:
@@ -62,15 +79,23 @@ class BlobTriggers:
         self.inputs = inputs
         self.poll_seconds = poll_seconds
         self.watches = []
+        self.sources: dict[str, str] = {}
         for function in triggers_of(functions, "blobTrigger"):
             trigger = function.get_trigger()
             container, prefix, pattern = parse_blob_path(trigger.path)
+            self.sources[function.get_function_name()] = trigger_source(trigger)
             self.watches.append((function, container, prefix, pattern))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._clients: dict[str, Any] = {}
 
     def start(self) -> None:
+        for function, container, _, _ in self.watches:
+            name = function.get_function_name()
+            log.info(
+                "watching blob container",
+                extra={"function": name, "container": container, "source": self.sources[name], "detection": "listing"},
+            )
         if self.watches:
             self._thread = threading.Thread(target=self._loop, name="devhost-blob-scan", daemon=True)
             self._thread.start()

@@ -154,6 +154,50 @@ def test_blob_fires_once_per_new_or_changed_blob_and_survives_restart(host, reco
         host.base_url = restarted.base_url
 
 
+def test_event_grid_and_polling_sources_both_fire_by_listing(host, records, azurite):
+    """No Event Grid locally: the EventGrid-sourced trigger (as the app's landing_blob_arrived) fires from
+    devhost's container listing, like the default polling source, with the same binding."""
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    for name in ("landing", "archive"):
+        if not service.get_container_client(name).exists():
+            service.create_container(name)
+    service.get_container_client("landing").upload_blob("grid/c.csv", b"id\n3\n", metadata={"by": "grid"})
+    service.get_container_client("archive").upload_blob("old/d.csv", b"id\n4\n")
+    grid = eventually(lambda: [r for r in _records(records, "blob") if r["name"] == "landing/grid/c.csv"])
+    polled = eventually(lambda: _records(records, "archived"))
+    assert grid == [{"name": "landing/grid/c.csv", "length": 5, "metadata": {"by": "grid"}, "data": "id\n3\n"}]
+    assert polled == [{"name": "archive/old/d.csv", "data": "id\n4\n"}]
+    watching = {}
+    for line in host.logs().splitlines():
+        if line.startswith("{") and '"watching blob container"' in line:
+            entry = json.loads(line)
+            watching[entry["function"]] = (entry["container"], entry["source"])
+    assert watching == {"landed": ("landing", "EventGrid"), "archived": ("archive", "LogsAndContainerScan")}
+
+
+def test_blob_trigger_sources():
+    """devhost watches the app's EventGrid-sourced landing trigger like any blob trigger; a source the
+    host does not know is refused when devhost starts."""
+    from devhost.app_loader import load_app
+    from devhost.triggers.blobs import BlobTriggers, trigger_source
+
+    loaded = load_app(PROJECT_ROOT)
+    blobs = BlobTriggers(None, loaded.functions)  # type: ignore[arg-type]  # not started: no database use
+    watched = {w[0].get_function_name(): w[1] for w in blobs.watches}
+    assert watched == {"landing_blob_arrived": "landing"}
+    assert blobs.sources == {"landing_blob_arrived": "EventGrid"}
+
+    class Trigger:
+        source = None
+
+    assert trigger_source(Trigger()) == "LogsAndContainerScan"
+    Trigger.source = "eventgrid"
+    assert trigger_source(Trigger()) == "EventGrid"
+    Trigger.source = "EventHub"
+    with pytest.raises(ValueError, match="EventGrid or LogsAndContainerScan"):
+        trigger_source(Trigger())
+
+
 def test_a_failing_blob_is_poisoned_after_five_attempts(host, records, azurite, env):
     container = BlobServiceClient.from_connection_string(azurite.connection_string).get_container_client("landing")
     if not container.exists():

@@ -53,11 +53,20 @@ def events_billing(msg: func.ServiceBusMessage) -> None:
     record("billing", id=msg.message_id, subject=msg.subject)
 
 
-@app.blob_trigger(arg_name="blob", path="landing/{name}", connection="FIXTURE_STORAGE")
+# Event Grid source, as the app's landing trigger (Flex Consumption needs it): devhost lists the container.
+@app.blob_trigger(
+    arg_name="blob", path="landing/{name}", connection="FIXTURE_STORAGE", source=func.BlobSource.EVENT_GRID
+)
 def landed(blob: func.InputStream) -> None:
     record("blob", name=blob.name, length=blob.length, metadata=blob.metadata, data=blob.read().decode())
     if "bad" in (blob.name or ""):
         raise ValueError("unreadable file")
+
+
+# The default (polling) source, served the same way.
+@app.blob_trigger(arg_name="blob", path="archive/{name}", connection="FIXTURE_STORAGE")
+def archived(blob: func.InputStream) -> None:
+    record("archived", name=blob.name, data=blob.read().decode())
 
 
 @app.timer_trigger(arg_name="timer", schedule="*/1 * * * * *")
