@@ -5,9 +5,11 @@
 //
 // Creates the resource group and, inside it: Log Analytics + Application Insights, the Functions host
 // storage account, a data lake account, Key Vault, Service Bus, Cosmos DB (audit), PostgreSQL Flexible
-// Server, the Function App with its system-assigned identity, that identity's role assignments and
-// API Management in front of the app. Every connection is identity-based; no key, password or
-// connection secret is created, passed or output. docs/deploy.md has the full procedure.
+// Server, the Function App with its system-assigned identity, that identity's role assignments, the
+// data lake's Event Grid system topic and API Management in front of the app. Every connection is
+// identity-based; no key, password or connection secret is created, passed or output. After the app is
+// published, a second run with subscribeLandingEvents subscribes the landing container's blob trigger
+// to that topic. docs/deploy.md has the full procedure.
 
 targetScope = 'subscription'
 
@@ -159,6 +161,9 @@ param importOpenApi bool = false
 @minValue(1)
 param apiCallsPerMinute int = 600
 
+@description('Subscribe the landing container\'s blob trigger to the data lake\'s BlobCreated events (Event Grid, the only blob trigger source Flex Consumption runs). Post-publish only: the webhook needs the app\'s blobs_extension system key, which exists once the published code runs (docs/deploy.md step 5).')
+param subscribeLandingEvents bool = false
+
 param tags object = {}
 
 var suffix = take(uniqueString(subscription().id, baseName, environmentName, location), 6)
@@ -179,8 +184,12 @@ var names = {
   plan: 'plan-${baseName}-${environmentName}-${suffix}'
   functionApp: 'func-${baseName}-${environmentName}-${suffix}'
   apim: 'apim-${baseName}-${environmentName}-${suffix}'
+  dataLakeEvents: 'evgt-${baseName}-${environmentName}-${suffix}'
 }
 var deploymentContainerName = 'app-package'
+// Watched by the blob trigger landing_blob_arrived (functions/scans.py: path 'landing/{name}').
+var landingContainerName = 'landing'
+var landingFunctionName = 'landing_blob_arrived'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup
@@ -224,10 +233,21 @@ module dataLake 'modules/storage.bicep' = {
     isHnsEnabled: true
     skuName: storageSkuName
     containers: [
-      'landing'
+      landingContainerName
       'exports'
     ]
     workspaceId: monitoring.outputs.workspaceId
+    tags: allTags
+  }
+}
+
+module dataLakeEvents 'modules/storage-events.bicep' = {
+  name: 'data-lake-events'
+  scope: rg
+  params: {
+    location: location
+    name: names.dataLakeEvents
+    storageAccountName: dataLake.outputs.name
     tags: allTags
   }
 }
@@ -337,6 +357,21 @@ module access 'modules/access.bicep' = {
   }
 }
 
+// After publish only (see subscribeLandingEvents): the module reads the blobs_extension system key itself.
+module landingSubscription 'modules/landing-subscription.bicep' = if (subscribeLandingEvents) {
+  name: 'landing-subscription'
+  scope: rg
+  params: {
+    systemTopicName: dataLakeEvents.outputs.name
+    functionAppName: functionApp.outputs.name
+    functionName: landingFunctionName
+    containerName: landingContainerName
+  }
+  dependsOn: [
+    access // the app can read the data lake before the first event arrives
+  ]
+}
+
 module apim 'modules/apim.bicep' = {
   name: 'api-management'
   scope: rg
@@ -371,3 +406,4 @@ output postgresDatabase string = postgres.outputs.databaseName
 output postgresServerName string = postgres.outputs.name
 output hostStorageAccountName string = hostStorage.outputs.name
 output dataLakeBlobEndpoint string = dataLake.outputs.blobEndpoint
+output dataLakeEventsTopicName string = dataLakeEvents.outputs.name

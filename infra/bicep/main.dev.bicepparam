@@ -9,6 +9,7 @@ param postgresAdminPrincipalName = readEnvironmentVariable('DW_PG_ADMIN_NAME')
 param postgresAdminPrincipalType = 'Group'
 param apimPublisherEmail = readEnvironmentVariable('DW_APIM_PUBLISHER_EMAIL')
 param importOpenApi = bool(readEnvironmentVariable('DW_IMPORT_OPENAPI', 'false'))
+param subscribeLandingEvents = bool(readEnvironmentVariable('DW_SUBSCRIBE_LANDING_EVENTS', 'false'))
 
 param hostingPlan = 'FlexConsumption'
 param logLevel = 'DEBUG'

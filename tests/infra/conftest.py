@@ -86,6 +86,20 @@ class Templates:
         return found[0]
 
     @staticmethod
+    def module_config(module: dict[str, Any]) -> dict[str, Any]:
+        """A module's body (name, scope, params…); a condition (`= if (...) {`) wraps it in one more level."""
+        config = dict(module["config"])
+        if "condition" in config and "config" in config:
+            return dict(config["config"])
+        return config
+
+    @staticmethod
+    def module_condition(module: dict[str, Any]) -> Any:
+        """The condition of a conditional module, None for one that is always deployed."""
+        config = module["config"]
+        return config["condition"] if "condition" in config and "config" in config else None
+
+    @staticmethod
     def unquote(key: str) -> str:
         """Object keys that needed quotes in Bicep keep them in pycep's output."""
         return key[1:-1] if len(key) >= 2 and key[0] == key[-1] == "'" else key

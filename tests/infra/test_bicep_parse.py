@@ -35,7 +35,7 @@ def test_every_module_exists_and_receives_only_declared_parameters(templates, bi
             target_rel = str(target.resolve().relative_to(bicep_dir.resolve()))
             modules_seen.add(target_rel)
             declared = templates.tree(target_rel).get("parameters") or {}
-            passed = set(module["config"].get("params") or {})
+            passed = set(templates.module_config(module).get("params") or {})
             unknown = passed - set(declared)
             assert not unknown, f"{rel}: module {symbol} passes undeclared {sorted(unknown)}"
             required = {name for name, p in declared.items() if p.get("default") is None}

@@ -35,6 +35,8 @@ REQUIRED_TYPES = [
     "Microsoft.DBforPostgreSQL/flexibleServers/databases",
     "Microsoft.Web/serverfarms",
     "Microsoft.Web/sites",
+    "Microsoft.EventGrid/systemTopics",
+    "Microsoft.EventGrid/systemTopics/eventSubscriptions",
     "Microsoft.ApiManagement/service",
     "Microsoft.ApiManagement/service/apis",
     "Microsoft.ApiManagement/service/apis/policies",
@@ -71,6 +73,13 @@ SECRET_EXPRESSION = re.compile(
     r"ConnectionString|AccountKey|SharedAccessKey|password",
     re.I,
 )
+# The one key a template may read: the Functions host's blobs_extension system key, which Event Grid
+# presents to the blob trigger's webhook. Only the post-publish landing subscription reads it, straight
+# into the endpoint URL (tests/infra/test_landing_events.py checks where it goes).
+HOST_KEY_READ = re.compile(
+    r"listKeys\('\$\{site\.id\}/host/default', '\d{4}-\d{2}-\d{2}'\)\.systemKeys\.blobs_extension"
+)
+HOST_KEY_READERS = {"landing-subscription.bicep": 1}
 
 
 def decorators(param: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +109,7 @@ def test_api_versions_are_dated_and_stable_where_available(templates) -> None:
 def test_main_deploys_at_subscription_scope_into_one_resource_group(templates) -> None:
     main = templates.tree("main.bicep")
     assert main["globals"]["scope"]["value"] == "subscription"
-    assert all(m["config"]["scope"] == "rg" for m in main["modules"].values())
+    assert all(templates.module_config(m)["scope"] == "rg" for m in main["modules"].values())
 
 
 # --- secrets ---------------------------------------------------------------------------------------
@@ -111,6 +120,14 @@ def test_secret_looking_parameters_are_secure(templates) -> None:
         for name, param in (tree.get("parameters") or {}).items():
             if SECRET_NAME.search(name):
                 assert "secure" in decorators(param), f"{rel}: parameter {name} needs @secure()"
+
+
+def test_the_host_key_allowance_is_that_one_key_only() -> None:
+    allowed = "listKeys('${site.id}/host/default', '2024-04-01').systemKeys.blobs_extension"
+    assert HOST_KEY_READ.fullmatch(allowed)
+    assert not HOST_KEY_READ.search(allowed.replace("blobs_extension", "durabletask_extension"))
+    assert not HOST_KEY_READ.search(allowed.replace("systemKeys.blobs_extension", "masterKey"))
+    assert not HOST_KEY_READ.search("listKeys('${storage.id}', '2023-05-01').keys[0].value")
 
 
 def test_the_secure_parameter_guard_catches_an_unmarked_secret() -> None:
@@ -131,6 +148,9 @@ def test_outputs_carry_no_secrets(templates) -> None:
 def test_no_key_or_password_is_read_or_written_anywhere(bicep_dir: Path, templates) -> None:
     for path in sorted(bicep_dir.rglob("*.bicep")):
         code = templates.strip_comments(path.read_text())
+        host_key_reads = len(HOST_KEY_READ.findall(code))
+        assert host_key_reads == HOST_KEY_READERS.get(path.name, 0), f"{path.name} reads the blobs_extension key"
+        code = HOST_KEY_READ.sub("", code)
         for marker in (
             "listKeys(",
             "listConnectionStrings(",
