@@ -13,6 +13,8 @@ from core.auth.conditions import GrantConditions, ResourceAttributes
 
 ROLE_NAME = r"^[A-Za-z][A-Za-z0-9_.\-]{2,63}$"
 PERMISSION_NAME = r"^[a-z][a-z_]*:[a-z][a-z_]*$"
+# An Entra app role's value (what tokens carry in ``roles``): at most 120 characters, no spaces, printable ASCII.
+APP_ROLE_VALUE = r"^[!-~]{1,120}$"
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

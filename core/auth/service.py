@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from uuid import UUID
 from core.auth.access import principal_grants, resolve_access
 from core.auth.catalog import RoleCatalog, RoleDefinition
 from core.auth.model import (
+    APP_ROLE_VALUE,
     AppRoleMapping,
     AppRoleMappingSet,
     Assignment,
@@ -288,6 +290,12 @@ def list_app_roles(uow: UnitOfWork, access: Access) -> list[AppRoleMapping]:
 def set_app_role(uow: UnitOfWork, access: Access, app_role: str, command: AppRoleMappingSet) -> AppRoleMapping:
     """Map an Entra app-role value to a role: tokens carrying it hold that role globally."""
     access.require_global()
+    if not re.fullmatch(APP_ROLE_VALUE, app_role):
+        raise InvalidInput(
+            "an app role value is 1-120 printable ASCII characters without spaces (as Entra ID allows)",
+            code="invalid_app_role",
+            details={"field": "path.app_role"},
+        )
     role = canonical_role(uow, command.role)
     mapping = uow.authz.set_app_role(app_role, role, _who(access))
     grants_changed(uow, "app_role.mapped", None, f"app-roles/{app_role}", app_role=app_role, role=role)

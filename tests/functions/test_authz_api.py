@@ -207,6 +207,16 @@ def test_app_role_claims_map_to_roles(client, admin, make_token):
     assert client.request("GET", "/api/v1/workspaces", token=entra_like).status == 403
 
 
+def test_app_role_values_entra_cannot_issue_are_refused(client, admin):
+    for value in ["x" * 121, "has%20space"]:
+        reply = client.request("PUT", f"/api/v1/authz/app-roles/{value}", token=admin, json_body={"role": "Viewer"})
+        assert reply.status == 422 and reply.json()["error"]["code"] == "invalid_app_role", reply.body
+    ok = client.request("PUT", f"/api/v1/authz/app-roles/{'R' * 120}", token=admin, json_body={"role": "Viewer"})
+    assert ok.status == 200
+    stored = {m["app_role"] for m in client.request("GET", "/api/v1/authz/app-roles", token=admin).json()}
+    assert "R" * 120 in stored and "x" * 121 not in stored
+
+
 def test_workspace_scoped_token_roles_hold_only_in_their_workspace(client, admin, make_token, workspace):
     other = client.request("POST", "/api/v1/workspaces", token=admin, json_body={"name": "Authz Other"}).json()["id"]
     scoped = make_token("jill", ["DataSteward"], workspaces=[uuid.UUID(workspace)])
