@@ -38,7 +38,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from core.audit import service as audit
 from core.audit.chain import change_hash
 from core.audit.model import AuditEntry, Outcome
-from core.auth.access import Access, resolve_access
+from core.auth.access import Access, require_mfa, resolve_access
 from core.auth.principal import Principal
 from core.auth.roles import is_sensitive
 from core.auth.tokens import TokenVerifier
@@ -343,10 +343,7 @@ def _run(route: Route, req: func.HttpRequest, ctx: RequestContext) -> func.HttpR
         ctx._access = resolve_access(ctx.uow, ctx.principal, route.permission)
         if ctx._access.scope.empty:
             raise PermissionDenied(f"permission {route.permission} is required")
-        if is_sensitive(route.permission) and not ctx.principal.has_mfa:
-            raise PermissionDenied(
-                f"{route.permission} is sensitive: sign in with multi-factor authentication", code="mfa_required"
-            )
+        require_mfa(ctx.principal, route.permission)
         if route.audited:
             audit.record_with_commit(ctx.uow, lambda _: _mark_recorded(ctx, _audit_entry(route, req, ctx, None)))
 
