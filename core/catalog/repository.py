@@ -143,7 +143,8 @@ class CatalogRepository:
         description, and ``suggested``: the ids and sensitivity labels of the scan suggestions about to
         be written for it) inserted with their search columns as ``refresh_search`` would compute them
         once those suggestions exist. One that already exists gets the given type, ordinal and
-        description only, and comes back with ``inserted`` false: it needs ``refresh_search``."""
+        description only, and comes back with ``inserted`` false: it needs ``refresh_search``. Returns
+        the id, namespace, name and ``inserted`` of each, not whole rows (a scan writes thousands)."""
         if not columns:
             return []
         records = [
@@ -172,7 +173,7 @@ class CatalogRepository:
             " CROSS JOIN (SELECT NULL::text AS words) t"
             " ORDER BY a.n ON CONFLICT (workspace_id, namespace, name) DO UPDATE SET"
             " data_type = EXCLUDED.data_type, ordinal = EXCLUDED.ordinal, description = EXCLUDED.description,"
-            " updated_at = now() RETURNING *, (xmax = 0) AS inserted",
+            " updated_at = now() RETURNING id, namespace, name, (xmax = 0) AS inserted",
             (workspace_id, actor, records_json(records)),
         ).fetchall()
 
