@@ -10,7 +10,9 @@ and reports itself deferred (it is scheduled again after the resume), a running 
 every batch reports the scan's status as it ends, so once one reports ``paused`` no new batch is
 scheduled; when none is left in flight the orchestrator waits for the ``resume`` event carrying the
 pause's sequence number (a stale resume from an earlier pause is ignored), then checks the status
-again (``scan_checkpoint``). Cancel terminates the instance.
+again (``scan_checkpoint``). Cancel terminates the instance. Files landing in a storage source while
+it is scanned join the scan (core/scans/triggers.py): when ``scan_finish`` finds one that the last
+discovery round did not see, it answers ``rediscover`` and the saga continues as new with another round.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def scan_orchestrator(context: df.DurableOrchestrationContext) -> Any:
         plan = yield context.call_activity_with_retry("scan_discover", RETRY, scan_id)
         pending: list[str] = plan["pending"]
         progress.update(phase="scanning", total=plan["total"], skipped=plan["skipped"])
+        progress.update(done=plan.get("done", 0), failed=plan.get("failed", 0))  # earlier rounds' results
         context.set_custom_status(dict(progress))
         queue = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
         state = yield context.call_activity("scan_checkpoint", scan_id)
@@ -67,6 +70,11 @@ def scan_orchestrator(context: df.DurableOrchestrationContext) -> Any:
         progress["phase"] = "finishing"
         context.set_custom_status(dict(progress))
         summary = yield context.call_activity_with_retry("scan_finish", RETRY, scan_id)
+        if summary.get("rediscover"):
+            # Files joined the scan after its discovery listed the source: discover again, in a fresh
+            # execution of the same instance (bounded history); only new or changed assets are pending.
+            context.continue_as_new({"scan_id": scan_id})
+            return None
         context.set_custom_status({**progress, "phase": "done"})
         return {"scan_id": scan_id, "status": "completed", **summary}
     except Exception as exc:

@@ -60,14 +60,22 @@ def _message(exc: Exception) -> str:
 
 
 def discover(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:
-    """Discover the source's assets and record them; returns those still to scan."""
+    """Discover the source's assets and record them; returns those still to scan and the scan's counts
+    (a later round, for files that landed during the scan, finds only new or changed assets pending)."""
     service.begin(uow, scan_id)
     row = _scan(uow, scan_id)
     source, credentials = _source(uow, row)
     result = connectors.discover(source.connection, credentials)
     found = [(a.qualified_name, a.asset_type, a.fingerprint.value, a.model_dump(mode="json")) for a in result.assets]
     pending = service.record_discovery(uow, scan_id, found)
-    return {"pending": pending, "total": len(found), "skipped": len(found) - len(pending)}
+    counts = uow.scans.progress(scan_id)
+    return {
+        "pending": pending,
+        "total": counts["assets_total"],
+        "skipped": counts["assets_skipped"],
+        "done": counts["assets_done"],
+        "failed": counts["assets_failed"],
+    }
 
 
 def _table(

@@ -42,6 +42,13 @@ class ScanRepository:
         """Unscoped: for the scan's own activities, which act on the scan they were started for."""
         return self._conn.execute("SELECT * FROM scans WHERE id = %s FOR UPDATE", (scan_id,)).fetchone()
 
+    def active_for_source_for_update(self, data_source_id: UUID) -> Row | None:
+        """The source's queued, running or paused scan, locked (unscoped: for background triggers)."""
+        return self._conn.execute(
+            "SELECT * FROM scans WHERE data_source_id = %s AND status IN ('queued', 'running', 'paused') FOR UPDATE",
+            (data_source_id,),
+        ).fetchone()
+
     def update(self, scan_id: UUID, **fields: Any) -> None:
         if not fields:
             return
@@ -90,11 +97,16 @@ class ScanRepository:
     def add_assets(
         self, scan_id: UUID, workspace_id: UUID, assets: list[tuple[str, str, str | None, str, dict[str, Any]]]
     ) -> None:
-        """(qualified name, type, fingerprint, status, descriptor); re-running discovery adds nothing twice."""
+        """(qualified name, type, fingerprint, status, descriptor); re-running discovery adds nothing twice.
+        An asset this scan already recorded whose fingerprint has changed since (a file rewritten while the
+        scan ran, found by a later discovery round) is recorded again with the new status and descriptor."""
         with self._conn.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO scan_assets (scan_id, workspace_id, qualified_name, asset_type, fingerprint, status,"
-                " descriptor) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (scan_id, qualified_name) DO NOTHING",
+                " descriptor) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (scan_id, qualified_name) DO UPDATE"
+                " SET asset_type = EXCLUDED.asset_type, fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,"
+                " descriptor = EXCLUDED.descriptor, error = NULL, updated_at = now()"
+                " WHERE scan_assets.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint",
                 [(scan_id, workspace_id, qn, kind, fp, status, Jsonb(d)) for qn, kind, fp, status, d in assets],
             )
 

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 ORCHESTRATOR = "scan_orchestrator"
+# Discovery rounds of one scan: files landing while it runs make it discover again before it finishes;
+# past this many rounds (a container that never stops receiving files) it finishes and later files
+# start the next scan.
+MAX_DISCOVERY_ROUNDS = 10
 
 
 def _now() -> datetime:
@@ -270,14 +274,33 @@ def checkpoint(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:
 
 
 def begin(uow: UnitOfWork, scan_id: UUID) -> Row:
+    """A discovery round starts: it sees every file whose landing the scan has joined so far."""
     row = _active_row(uow, scan_id)
+    started = {
+        "phase": "discovering",
+        "started_at": row["started_at"] or _now(),
+        "discovered_seq": row["landed_seq"],
+        "discovery_rounds": row["discovery_rounds"] + 1,
+    }
     if row["status"] == "queued":
-        uow.scans.update(scan_id, status="running", phase="discovering", started_at=row["started_at"] or _now())
+        uow.scans.update(scan_id, status="running", **started)
     elif row["status"] in ("running", "paused"):
         # A scan paused while still queued has started now: its resume must make it running again.
-        uow.scans.update(scan_id, phase="discovering", started_at=row["started_at"] or _now())
+        uow.scans.update(scan_id, **started)
     uow.commit()
     return row
+
+
+def join_landing(uow: UnitOfWork, data_source_id: UUID) -> UUID | None:
+    """A file landed for a source that is being scanned: make its active scan discover it (again, after
+    the round under way, if discovery has already listed the source). Returns the scan joined; None when
+    the source has no active scan any more (request one) or the scan has used its discovery rounds (the
+    caller retries later). The caller commits."""
+    row = uow.scans.active_for_source_for_update(data_source_id)
+    if row is None or row["discovery_rounds"] >= MAX_DISCOVERY_ROUNDS:
+        return None
+    uow.scans.update(row["id"], landed_seq=row["landed_seq"] + 1)
+    return row["id"]
 
 
 def record_discovery(
@@ -326,14 +349,20 @@ def record_assets(
 
 
 def finish(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:
-    """Complete the scan: counts, a summary, and the completion event (once)."""
+    """Complete the scan: counts, a summary, and the completion event (once). Unless files it joined
+    landed after its last discovery round listed the source: then ``{"rediscover": True}`` and the saga
+    discovers again (under the row lock, so a landing either counts here or finds the scan completed)."""
     row = _active_row(uow, scan_id)
+    ended = row["status"] in ("completed", "cancelled", "failed")
+    if not ended and row["landed_seq"] > row["discovered_seq"] and row["discovery_rounds"] < MAX_DISCOVERY_ROUNDS:
+        uow.rollback()
+        return {"rediscover": True}
     progress = uow.scans.progress(scan_id)
     classified = sum(
         1 for r in uow.scans.assets(scan_id) if r["classifications"] and any(r["classifications"].values())
     )
     summary = {**progress, "assets_with_classifications": classified}
-    if row["status"] in ("completed", "cancelled", "failed"):
+    if ended:
         return summary
     uow.scans.update(scan_id, status="completed", phase="done", finished_at=_now(), summary=summary, **progress)
     uow.outbox.add(

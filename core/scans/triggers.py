@@ -53,27 +53,46 @@ def scan_from_message(uow: UnitOfWork, message_id: str, body: bytes) -> Scan | N
 
 
 def scans_for_landed_blob(uow: UnitOfWork, blob_path: str) -> list[Scan]:
-    """An incremental scan of every data source reading the blob's container (and prefix).
+    """An incremental scan of every data source reading the blob's container (and prefix); returns the
+    scans whose sagas must be started.
 
-    A source whose scan is already running raises ``Conflict``: the host retries the blob later, when
-    the new scan will pick the file up by its etag.
+    A source that is already being scanned does not get a second scan: the blob joins the running one,
+    which discovers the source again before it finishes if its discovery had already listed it
+    (``service.join_landing``). Only when that scan has used its discovery rounds (or the workspace's
+    concurrent-scan quota refuses a new one) is the source busy: ``Conflict``, unless another source got
+    a new scan to start, makes the host retry the blob later.
     """
     container, _, name = blob_path.partition("/")
     scans = []
+    joined = []
     busy = []
     for workspace_id, source_id, prefix in uow.datasources.storage_sources_for_container(container):
         if prefix and not name.startswith(prefix.strip("/") + "/") and name != prefix.strip("/"):
             continue
         access = service_access(workspace_id, "scans:run", f"blob:{container}", "Landing container")
         command = ScanRequest(workspace_id=workspace_id, data_source_id=source_id, incremental=True)
-        try:
-            scans.append(service.request_scan(uow, access, workspace_id, command, trigger="blob"))
-        except Conflict:
-            uow.rollback()
+        for _ in range(3):  # the running scan may end between the refused insert and the join
+            try:
+                scans.append(service.request_scan(uow, access, workspace_id, command, trigger="blob"))
+                break
+            except Conflict as exc:
+                uow.rollback()
+                refusal = exc.code
+            scan_id = service.join_landing(uow, source_id)
+            uow.commit()
+            if scan_id is not None:
+                joined.append(str(scan_id))
+                break
+            if refusal != "scan_already_running":  # e.g. the workspace's concurrent-scan quota
+                busy.append(str(source_id))
+                break
+        else:
             busy.append(str(source_id))
+    if joined:
+        log.info("landed blob joined running scans", extra={"blob": blob_path, "scans": joined})
     if busy:
         log.info("landed blob waits for running scans", extra={"blob": blob_path, "sources": busy})
-        if not scans:
+        if not scans:  # nothing to start: a retry joins the scans again, harmlessly
             raise Conflict(
                 f"sources {', '.join(busy)} are being scanned; the blob is retried later", code="scan_already_running"
             )

@@ -29,6 +29,7 @@ class Call:
 class Context:
     calls: list[Call] = field(default_factory=list)
     custom_status: Any = None
+    continued_with: Any = None
 
     def get_input(self) -> dict[str, str]:
         return {"scan_id": "scan-1"}
@@ -49,6 +50,9 @@ class Context:
     def wait_for_external_event(self, name: str) -> tuple[str, str]:
         return ("event", name)
 
+    def continue_as_new(self, input_: Any) -> None:
+        self.continued_with = input_
+
 
 @dataclass
 class World:
@@ -65,6 +69,7 @@ class World:
     waited_for_resume: int = 0
     deferred: int = 0
     done: list[str] = field(default_factory=list)
+    rediscover: bool = False  # files joined the scan after its discovery: scan_finish asks for another round
 
 
 def run(world: World) -> tuple[Any, Context]:
@@ -80,7 +85,7 @@ def run(world: World) -> tuple[Any, Context]:
                 elif value.name == "scan_checkpoint":
                     value.result = {"status": world.status, "pause_seq": world.pause_seq}
                 elif value.name == "scan_finish":
-                    value.result = {"assets_done": world.assets}
+                    value.result = {"rediscover": True} if world.rediscover else {"assets_done": world.assets}
                 else:
                     raise AssertionError(f"unexpected {value.name}")
                 value = generator.send(value.result)
@@ -169,3 +174,15 @@ def test_a_cancelled_scan_schedules_no_more_batches_and_does_not_finish(when):
     assert output["status"] == "cancelled"
     assert len(batches_of(context)) == WINDOW + when - 1
     assert "scan_finish" not in [c.name for c in context.calls]
+
+
+def test_files_that_landed_after_discovery_make_the_saga_continue_as_new_with_another_round():
+    world = World(assets=25, rediscover=True)
+    output, context = run(world)
+    assert output is None and context.continued_with == {"scan_id": "scan-1"}
+    assert sorted(world.done) == names(25)
+    assert [c.name for c in context.calls if c.name != "scan_assets"] == [
+        "scan_discover",
+        "scan_checkpoint",
+        "scan_finish",
+    ]
