@@ -33,6 +33,26 @@ class RunningDevhost:
     def logs(self) -> str:
         return self.log_path.read_text()
 
+    def stop(self) -> None:
+        """Terminate, and kill it if it has not exited within 15 s."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def token(self, *args: str) -> str:
+        """``python -m devhost token ARGS`` with this devhost's settings (its dev signing secret)."""
+        return subprocess.run(
+            [sys.executable, "-m", "devhost", "token", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
+
 
 def devhost_env(database_url: str, data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATAWAVE_")}
@@ -82,8 +102,4 @@ def devhost(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     data_dir = tmp_path_factory.mktemp("devhost-data")
     running = start_devhost(devhost_env(database_url, data_dir), data_dir / "devhost.log")
     yield running
-    running.process.terminate()
-    try:
-        running.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        running.process.kill()
+    running.stop()

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 
 from devhost.client import http_call
-from tests.conftest import PROJECT_ROOT
 
 
 def _token(devhost, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "devhost", "token", *args],
-        cwd=PROJECT_ROOT,
-        env=devhost.env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.strip()
+    return devhost.token(*args)
 
 
 def test_health_over_http(devhost):

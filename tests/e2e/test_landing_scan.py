@@ -5,8 +5,6 @@ Blob data sources registered through the API. The tests never request a scan: ev
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import psycopg
@@ -14,7 +12,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from devhost.client import http_call
-from tests.conftest import AZURITE_KEY, PROJECT_ROOT
+from tests.conftest import AZURITE_KEY
 from tests.e2e.conftest import devhost_env, start_devhost
 from tests.waiting import eventually
 
@@ -47,25 +45,13 @@ def host(database_url, azurite, landing, tmp_path_factory):
     env["LandingStorage"] = azurite.connection_string
     running = start_devhost(env, data_dir / "devhost.log", extra_args=["--blob-poll-seconds", "0.3"])
     yield running
-    running.process.terminate()
-    try:
-        running.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        running.process.kill()
+    running.stop()
 
 
 class Api:
     def __init__(self, host) -> None:
         self.base = host.base_url + "/api/v1"
-        self.token = subprocess.run(
-            [sys.executable, "-m", "devhost", "token", "--sub", "landing-admin", "--roles", "Admin", "--mfa"],
-            cwd=PROJECT_ROOT,
-            env=host.env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout.strip()
+        self.token = host.token("--sub", "landing-admin", "--roles", "Admin", "--mfa")
 
     def call(self, method: str, path: str, body: object = None, expect: int = 200) -> Any:
         reply = http_call(method, self.base + path, token=self.token, json_body=body)

@@ -4,7 +4,6 @@ socket), manual edges, bad input, graph, impact, and propagation through the API
 from __future__ import annotations
 
 import copy
-import subprocess
 import uuid
 
 import pytest
@@ -173,11 +172,7 @@ def devhost(database_url, tmp_path_factory, app_env):
     data_dir = tmp_path_factory.mktemp("lineage-devhost")
     running = start_devhost(devhost_env(database_url, data_dir), data_dir / "devhost.log")
     yield running
-    running.process.terminate()
-    try:
-        running.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        running.process.kill()
+    running.stop()
 
 
 def test_openlineage_python_client_http_transport(devhost, client, admin, ws):
