@@ -20,6 +20,7 @@ import inspect
 import ipaddress
 import json
 import logging
+import re
 import time
 import typing
 from collections.abc import Callable
@@ -502,32 +503,45 @@ def _parse_body(model: type[BaseModel], req: func.HttpRequest, body: bytes) -> B
         raise InvalidInput("request body does not match the schema", details=_validation_details(exc, "body")) from None
 
 
-def _nul_fields(value: Any, where: str) -> list[str]:
-    """Where ``value`` holds a string (key or value) with a NUL character."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text_problem(text: str) -> tuple[str, str] | None:
+    if "\x00" in text:
+        return "must not contain a NUL character", "nul_character"
+    if _SURROGATE.search(text):
+        # JSON may escape one ("\\ud800"); it is no character, so it cannot be encoded as UTF-8.
+        return "must not contain an unpaired surrogate (\\ud800-\\udfff)", "lone_surrogate"
+    return None
+
+
+def _bad_text_fields(value: Any, where: str) -> list[tuple[str, tuple[str, str]]]:
+    """Where ``value`` holds a string (key or value) with a NUL character or a lone surrogate."""
     if isinstance(value, str):
-        return [where] if "\x00" in value else []
+        problem = _text_problem(value)
+        return [(where, problem)] if problem else []
     if isinstance(value, dict):
-        found = [f"{where}.<key>" for key in value if "\x00" in str(key)]
-        return found + [f for key, item in value.items() for f in _nul_fields(item, f"{where}.{key}")]
+        found = [(f"{where}.<key>", p) for p in (_text_problem(str(key)) for key in value) if p]
+        return found + [f for key, item in value.items() for f in _bad_text_fields(item, f"{where}.{key}")]
     if isinstance(value, list):
-        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{where}.{index}")]
+        return [f for index, item in enumerate(value) for f in _bad_text_fields(item, f"{where}.{index}")]
     return []
 
 
 def _reject_nul(value: Any, where: str) -> None:
-    """422 for text with a NUL character anywhere in the input: PostgreSQL text cannot store one, so
-    it would otherwise fail deep in a query (500). The value itself is never echoed."""
-    fields = _nul_fields(value, where)
+    """422 for text with a NUL character or an unpaired surrogate anywhere in the input: PostgreSQL
+    text can store neither (nor can UTF-8 encode a surrogate), so it would otherwise fail deep in a
+    query or an encoder (500). The value itself is never echoed."""
+    fields = _bad_text_fields(value, where)
     if fields:
         details = [
-            {
-                "field": field.replace("\x00", "\\0"),
-                "message": "must not contain a NUL character",
-                "type": "nul_character",
-            }
-            for field in fields[:20]
+            {"field": _printable(field), "message": message, "type": kind} for field, (message, kind) in fields[:20]
         ]
-        raise InvalidInput("text must not contain NUL characters", details=details)
+        raise InvalidInput("text must not contain NUL characters or unpaired surrogates", details=details)
+
+
+def _printable(field: str) -> str:
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", field.replace("\x00", "\\0"))
 
 
 def _to_http(result: Any, route: Route, correlation_id: str) -> func.HttpResponse:

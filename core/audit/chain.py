@@ -38,7 +38,9 @@ def redact(value: Any) -> Any:
 
 def change_hash(change: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of ``change`` after redaction."""
-    return hashlib.sha256(canonical_json(redact(change)).encode()).hexdigest()
+    # surrogatepass: a rejected request's body may hold an unpaired surrogate ("\\ud800" in JSON); its
+    # denial or failure is still recorded. Text without one hashes exactly as plain UTF-8.
+    return hashlib.sha256(canonical_json(redact(change)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def chain_key(workspace_id: UUID | None) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.auth.access import Access
 from core.catalog import assets
@@ -54,6 +54,15 @@ class TermPatch(BaseModel):
     synonyms: list[str] | None = Field(None, max_length=50)
     owners: list[Owner] | None = Field(None, max_length=50)
     status: TermStatus | None = None
+
+    @field_validator("name", "definition", "synonyms", "owners", "status")
+    @classmethod
+    def _omit_rather_than_null(cls, value: Any) -> Any:
+        # Omitted means unchanged; an explicit null would be written as is (a NULL name or owners
+        # row breaks every later read of the term). Only parent_id may be cleared with null.
+        if value is None:
+            raise ValueError("omit the field to keep its value; null is not allowed")
+        return value
 
 
 class Term(BaseModel):

@@ -249,7 +249,8 @@ def search(uow: UnitOfWork, access: Access, query: SearchQuery) -> SearchResults
 
 
 def _empty_facets(query: SearchQuery) -> dict[str, dict[str, int]]:
-    return {f: {} for f in FACETS} if query.facets and query.cursor is None else {}
+    # First page as decode_cursor sees it: an empty cursor (``?cursor=``) is the first page too.
+    return {f: {} for f in FACETS} if query.facets and not query.cursor else {}
 
 
 def _facets_sql(matches: str) -> str:

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.compliance.conditions import Condition
 from core.compliance.facts import ASSET_TYPES
@@ -149,6 +149,14 @@ class PolicyPatch(_Strict):
     asset_types: list[AssetType] | None = Field(None, min_length=1)
     condition: Condition | None = None
     enabled: bool | None = None
+
+    @field_validator("title", "description", "severity", "asset_types", "condition", "enabled")
+    @classmethod
+    def _omit_rather_than_null(cls, value: Any) -> Any:
+        # Omitted means unchanged; an explicit null would reach the stored definition's validation.
+        if value is None:
+            raise ValueError("omit the field to keep its value; null is not allowed")
+        return value
 
 
 class Policy(BaseModel):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.auth import service as authz
 from core.auth.conditions import GrantConditions
-from core.auth.model import Assignment, AssignmentCreate, PrincipalType
+from core.auth.model import ROLE_NAME, Assignment, AssignmentCreate, PrincipalType
 from core.auth.policy import Access
 from core.errors import Conflict, NotFound
 
@@ -32,7 +32,7 @@ class MemberAdd(BaseModel):
 
     principal_id: str = Field(min_length=1, max_length=200)
     principal_type: PrincipalType = PrincipalType.USER
-    role: str = Field(min_length=3, max_length=64)
+    role: str = Field(pattern=ROLE_NAME)
     conditions: GrantConditions = Field(default_factory=GrantConditions)
 
 

@@ -269,3 +269,26 @@ def test_nul_characters_in_input_are_422_not_500(client, admin, method, path, bo
     assert details[0]["type"] == "nul_character"
     assert field is None or details[0]["field"] == field
     assert "\\u0000" not in reply.body.decode() and "\x00" not in reply.body.decode()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"producer": "p", "schemaURL": "\\ud800"}', "body.schemaURL"),
+        (b'{"name": "x \\udfff", "definition": "d"}', "body.name"),
+        (b'{"\\ud800": 1}', "body.<key>"),
+    ],
+)
+def test_lone_surrogates_are_422_not_500(client, admin, body, field):
+    """JSON can escape an unpaired surrogate; no UTF-8 encoder (PostgreSQL, the audit hash) takes it."""
+    workspace = client.request(
+        "POST", "/api/v1/workspaces", token=admin, json_body={"name": f"Surrogates {uuid.uuid4().hex[:8]}"}
+    ).json()
+    for path in (
+        f"/api/v1/workspaces/{workspace['id']}/lineage",
+        f"/api/v1/workspaces/{workspace['id']}/glossary/terms",
+    ):
+        reply = client.request("POST", path, token=admin, body=body, headers={"content-type": "application/json"})
+        assert reply.status == 422 and _code(reply) == "validation_error", reply.body
+        details = reply.json()["error"]["details"]
+        assert details[0]["type"] == "lone_surrogate" and details[0]["field"] == field

@@ -235,3 +235,25 @@ def test_deleting_an_asset_needs_mfa(client, make_token, ws):
         "DELETE", f"/api/v1/catalog/assets/{created['id']}", token=make_token("s", ["Admin"], mfa=True)
     )
     assert reply.status == 204
+
+
+@pytest.mark.parametrize("field", ["name", "definition", "synonyms", "owners", "status"])
+def test_null_in_a_term_patch_is_422_and_the_term_stays_readable(client, admin, ws, field):
+    """An explicit null used to be written as is: a NULL owners row made every later list a 500."""
+    term = client.request(
+        "POST", f"/api/v1/workspaces/{ws}/glossary/terms", token=admin, json_body={"name": f"Null probe {field}"}
+    ).json()
+    reply = client.request("PATCH", f"/api/v1/glossary/terms/{term['id']}", token=admin, json_body={field: None})
+    assert reply.status == 422 and reply.json()["error"]["details"][0]["field"] == f"body.{field}", reply.body
+    assert client.request("GET", f"/api/v1/workspaces/{ws}/glossary/terms", token=admin).status == 200
+    cleared = client.request(
+        "PATCH", f"/api/v1/glossary/terms/{term['id']}", token=admin, json_body={"parent_id": None}
+    )
+    assert cleared.status == 200
+
+
+def test_search_with_an_empty_cursor_is_the_first_page(client, admin, ws, customers):
+    """``?cursor=`` is the first page (facets counted); it used to be a KeyError (500)."""
+    reply = client.request("GET", f"/api/v1/catalog/search?workspace_id={ws}&cursor=", token=admin)
+    assert reply.status == 200, reply.body
+    assert reply.json()["items"] and "classification" in reply.json()["facets"]

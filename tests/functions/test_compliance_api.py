@@ -92,6 +92,22 @@ def test_bad_policies_get_a_clear_4xx(client, admin, ws, condition, status, code
     assert reply.status == status and reply.json()["error"]["code"] == code, reply.body
 
 
+@pytest.mark.parametrize("field", ["title", "description", "severity", "asset_types", "condition", "enabled"])
+def test_null_in_a_policy_patch_is_422(client, admin, ws, field):
+    """Omitted means unchanged; an explicit null used to fail the stored definition's validation (500)."""
+    created = client.request(
+        "POST",
+        f"/api/v1/workspaces/{ws['id']}/compliance/policies",
+        token=admin,
+        json_body={**POLICY, "name": f"null_probe_{field}"},
+    )
+    assert created.status == 201, created.body
+    reply = client.request(
+        "PATCH", f"/api/v1/compliance/policies/{created.json()['id']}", token=admin, json_body={field: None}
+    )
+    assert reply.status == 422 and reply.json()["error"]["details"][0]["field"] == f"body.{field}", reply.body
+
+
 def test_dry_run_then_enable_then_version(client, admin, ws):
     dry = client.request(
         "POST", f"/api/v1/workspaces/{ws['id']}/compliance/policies/dry-run", token=admin, json_body=POLICY

@@ -30,6 +30,13 @@ def _code(reply):
 
 
 # -- membership -----------------------------------------------------------------------------
+def test_member_role_is_checked_like_an_assignment_role(client, admin, ws):
+    """A role the member body accepted but the assignment refused used to be a 500 (RTL marks here)."""
+    body = {"principal_id": "rtl", "role": "\u202eevil\u202c"}
+    reply = client.request("POST", f"/api/v1/workspaces/{ws}/members", token=admin, json_body=body)
+    assert reply.status == 422 and reply.json()["error"]["details"][0]["field"] == "body.role", reply.body
+
+
 def test_members_are_listed_with_their_roles(client, admin, ws):
     for role in ("Viewer", "DataSteward"):
         body = {"principal_id": "mia", "role": role}
