@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from core.db.migrations import apply_migrations  # noqa: E402
-from devhost.client import http_call  # noqa: E402
+from devhost.client import http_call, register_source, start_scan  # noqa: E402
 from devhost.runtime import DEVHOST_MIGRATIONS  # noqa: E402
 
 TABLES = 500
@@ -221,17 +221,7 @@ def bare_sampling(connection, credentials, assets) -> float:  # noqa: ANN001
 def register(api: str, token: str, workspace_id: str, name: str, database: str, socket_dir: str) -> str:
     """Register a source database of the embedded server through the API and test it; its id."""
     connection = {**SOURCE, "host": socket_dir, "database": database}
-    created = http_call(
-        "POST",
-        f"{api}/v1/workspaces/{workspace_id}/data-sources",
-        token=token,
-        json_body={"name": name, "connection": connection, "credentials": {"password": "unused-with-trust-auth"}},
-    )
-    assert created.status == 201, created.body
-    source_id = created.json()["id"]
-    tested = http_call("POST", f"{api}/v1/workspaces/{workspace_id}/data-sources/{source_id}/test", token=token)
-    assert tested.status == 200 and tested.json()["ok"], tested.body
-    return source_id
+    return register_source(api, token, workspace_id, name, connection, {"password": "unused-with-trust-auth"})
 
 
 def settle(app_url: str, timeout: float = 120.0) -> None:
@@ -253,14 +243,7 @@ def settle(app_url: str, timeout: float = 120.0) -> None:
 
 def scan(api: str, token: str, workspace_id: str, source_id: str) -> dict:
     """A full (non-incremental) scan through the API, polled until it ends; the final scan resource."""
-    reply = http_call(
-        "POST",
-        f"{api}/v1/scans",
-        token=token,
-        json_body={"workspace_id": workspace_id, "data_source_id": source_id, "incremental": False},
-    )
-    assert reply.status == 202, reply.body
-    scan_id = reply.json()["id"]
+    scan_id = start_scan(api, token, workspace_id, source_id)
     while True:
         current = http_call("GET", f"{api}/v1/scans/{scan_id}", token=token).json()
         if current["status"] in ("completed", "failed", "cancelled"):

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from devhost.client import http_call
+from devhost.client import http_call, register_source, start_scan
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import RunningDevhost, devhost_env, start_devhost
 
@@ -98,35 +98,16 @@ def test_kill_during_a_scan_then_restart_completes_once(database_url, source_db,
         ws = http_call("POST", f"{api}/v1/workspaces", token=token, json_body={"name": "Reliability"})
         assert ws.status == 201, ws.body
         workspace_id = ws.json()["id"]
-        created = http_call(
-            "POST",
-            f"{api}/v1/workspaces/{workspace_id}/data-sources",
-            token=token,
-            json_body={
-                "name": "reliability-postgres",
-                "connection": {
-                    "kind": "postgresql",
-                    "host": socket_dir,
-                    "database": source_name,
-                    "username": "postgres",
-                    "sslmode": "disable",
-                },
-                "credentials": {"password": "unused-with-trust-auth"},
-            },
-        )
-        assert created.status == 201, created.body
-        source_id = created.json()["id"]
-        tested = http_call("POST", f"{api}/v1/workspaces/{workspace_id}/data-sources/{source_id}/test", token=token)
-        assert tested.status == 200 and tested.json()["ok"], tested.body
-
-        reply = http_call(
-            "POST",
-            f"{api}/v1/scans",
-            token=token,
-            json_body={"workspace_id": workspace_id, "data_source_id": source_id, "incremental": False},
-        )
-        assert reply.status == 202, reply.body
-        scan_id = reply.json()["id"]
+        connection = {
+            "kind": "postgresql",
+            "host": socket_dir,
+            "database": source_name,
+            "username": "postgres",
+            "sslmode": "disable",
+        }
+        credentials = {"password": "unused-with-trust-auth"}
+        source_id = register_source(api, token, workspace_id, "reliability-postgres", connection, credentials)
+        scan_id = start_scan(api, token, workspace_id, source_id)
 
         # Kill devhost once some assets are recorded, but not all.
         deadline = time.monotonic() + 40
