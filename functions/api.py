@@ -351,8 +351,8 @@ def _run(route: Route, req: func.HttpRequest, ctx: RequestContext) -> func.HttpR
     kwargs: dict[str, Any] = {}
     if route.wants_context:
         kwargs["ctx"] = ctx
-    _reject_nul(dict(req.route_params), "path")
-    _reject_nul(dict(req.params), "query")
+    _reject_unstorable_text(dict(req.route_params), "path")
+    _reject_unstorable_text(dict(req.params), "query")
     for name, adapter in route.path_params.items():
         raw = req.route_params.get(name, "")
         try:
@@ -496,7 +496,7 @@ def _parse_body(model: type[BaseModel], req: func.HttpRequest, body: bytes) -> B
         # ValueError: not UTF-8, not JSON, or an integer over Python's digit limit; RecursionError: nesting
         # deeper than the parser's stack. All are the caller's bad input.
         raise _InvalidJson(f"request body is not valid JSON: {exc.__class__.__name__}") from None
-    _reject_nul(payload, "body")
+    _reject_unstorable_text(payload, "body")
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
@@ -528,7 +528,7 @@ def _bad_text_fields(value: Any, where: str) -> list[tuple[str, tuple[str, str]]
     return []
 
 
-def _reject_nul(value: Any, where: str) -> None:
+def _reject_unstorable_text(value: Any, where: str) -> None:
     """422 for text with a NUL character or an unpaired surrogate anywhere in the input: PostgreSQL
     text can store neither (nor can UTF-8 encode a surrogate), so it would otherwise fail deep in a
     query or an encoder (500). The value itself is never echoed."""
