@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.db.database import Database
+from core.events.subscriptions import like_patterns
 from devhost.app_loader import LoadedApp, load_app
 from devhost.durable.extension import DurableExtension
 from devhost.http_server import DevhostServer, FunctionsHttpHost
@@ -50,6 +51,7 @@ class LocalHost:
             max_delivery_count=max_delivery_count,
             max_concurrent_calls=max_calls,
             inputs=inputs,
+            subject_filters=like_patterns(),
         )
         self.blobs = BlobTriggers(self.database, functions, poll_seconds=blob_poll_seconds, inputs=inputs)
         self.timers = TimerTriggers(self.database, functions, inputs=inputs)

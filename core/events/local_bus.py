@@ -1,7 +1,8 @@
 """Local-mode event bus: messages are rows in PostgreSQL (``local_bus_messages``), sent in the
 caller's transaction when one is given, so a change and the message it announces commit together.
 Sending also writes a ``local_bus_deliveries`` row for every receiver (queue or topic subscription)
-the local host has registered for the entity."""
+the local host has registered for the entity whose filter admits the message's subject (a topic
+subscription's rule: core/events/subscriptions.py)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ def publish_in(conn: psycopg.Connection, entity: str, messages: list[BusMessage]
             "INSERT INTO local_bus_deliveries (message_pk, receiver)"
             " SELECT m.id, r.receiver FROM local_bus_messages m JOIN local_bus_receivers r"
             " ON r.entity = m.entity AND m.id > r.start_after"
-            " WHERE m.entity = %s AND m.message_id = ANY(%s) ON CONFLICT DO NOTHING",
+            " WHERE m.entity = %s AND m.message_id = ANY(%s)"
+            " AND (r.subject_like IS NULL OR m.subject LIKE ANY (r.subject_like)) ON CONFLICT DO NOTHING",
             (entity, [m.message_id for m in messages]),
         )

@@ -1,7 +1,8 @@
 """Service Bus-triggered functions fed from the local event bus (``core.events.local_bus``).
 
-Service Bus semantics: each queue, and each topic subscription, gets every message (a subscription
-only those sent after it first existed); a message is locked while a function runs; success
+Service Bus semantics: each queue gets every message, each topic subscription every message its
+filter admits (``subject_filters``: the app's are in core/events/subscriptions.py; match-all when
+none) sent after it first existed; a message is locked while a function runs; success
 completes it; a failure makes it visible again and counts a delivery; at ``max_delivery_count``
 deliveries it is dead-lettered with reason ``MaxDeliveryCountExceeded`` (``python -m devhost
 deadletters`` lists them). Delivery is at least once: a devhost killed mid-run redelivers.
@@ -15,6 +16,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -48,8 +50,11 @@ class ServiceBusTriggers:
         lock_seconds: int = 60,
         retry_delay_seconds: float = 0.2,
         inputs: InputBindings = NO_BINDINGS,
+        subject_filters: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.database = database
+        #: {subscription receiver: LIKE patterns on the subject}; others get every message.
+        self.subject_filters = dict(subject_filters or {})
         self.inputs = inputs
         self.max_delivery_count = max_delivery_count
         self.lock_seconds = lock_seconds
@@ -74,11 +79,12 @@ class ServiceBusTriggers:
         with self.database.connection() as conn:
             for receiver, entity in self.entities.items():
                 is_queue = receiver == entity
+                # A subscription's filter applies to messages sent from now on, as a changed rule does.
                 conn.execute(
-                    "INSERT INTO local_bus_receivers (receiver, entity, start_after) VALUES (%s, %s,"
-                    " CASE WHEN %s THEN 0 ELSE (SELECT COALESCE(max(id), 0) FROM local_bus_messages) END)"
-                    " ON CONFLICT (receiver) DO NOTHING",
-                    (receiver, entity, is_queue),
+                    "INSERT INTO local_bus_receivers (receiver, entity, start_after, subject_like) VALUES (%s, %s,"
+                    " CASE WHEN %s THEN 0 ELSE (SELECT COALESCE(max(id), 0) FROM local_bus_messages) END, %s)"
+                    " ON CONFLICT (receiver) DO UPDATE SET subject_like = EXCLUDED.subject_like",
+                    (receiver, entity, is_queue, None if is_queue else self.subject_filters.get(receiver)),
                 )
             # Locks held by a previous, dead devhost are released: those messages are delivered again.
             conn.execute(
@@ -125,6 +131,7 @@ class ServiceBusTriggers:
                     "INSERT INTO local_bus_deliveries (message_pk, receiver)"
                     " SELECT m.id, r.receiver FROM local_bus_receivers r JOIN local_bus_messages m"
                     " ON m.entity = r.entity AND m.id > r.start_after WHERE r.receiver = ANY(%s)"
+                    " AND (r.subject_like IS NULL OR m.subject LIKE ANY (r.subject_like))"
                     " AND NOT EXISTS (SELECT 1 FROM local_bus_deliveries d WHERE d.message_pk = m.id"
                     " AND d.receiver = r.receiver) ON CONFLICT DO NOTHING",
                     (receivers,),

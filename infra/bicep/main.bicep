@@ -117,7 +117,7 @@ param postgresBackupRetentionDays int = 7
 ])
 param serviceBusSkuName string = 'Standard'
 
-@description('Topic subscriptions: one per Service Bus topic trigger of the app (tests/infra/test_event_subscriptions.py keeps them in step), each admitting the event types its consumer acts on. Events carry their CloudEvents type as the message subject (sys.Label). A subscription without a consumer would keep every event until it expires and then dead-letter it.')
+@description('Topic subscriptions: one per Service Bus topic trigger of the app (tests/infra/test_event_subscriptions.py keeps them in step), each admitting the event types its consumer acts on; each sqlExpression is the one core/events/subscriptions.py renders, which devhost applies locally. Events carry their CloudEvents type as the message subject (sys.Label). A subscription without a consumer would keep every event until it expires and then dead-letter it.')
 param eventSubscriptions array = [
   {
     // compliance_event_received (core/compliance/monitoring.py): scan ends, classifications, grant changes.

@@ -200,3 +200,14 @@ def test_kill_during_a_scan_then_restart_completes_once(database_url, source_db,
         missing = Counter(e[1] for e in events if str(e[0]) not in sent)
         assert not missing and set(sent.values()) == {1}, (missing, sent.most_common(3))
         assert Counter(subject for _, subject in messages) == Counter(e[1] for e in events)
+
+        # -- delivered as in Azure: the compliance subscription's filter admits the scan and
+        # classification events, not the catalog ones (core/events/subscriptions.py) -----------------
+        delivered = conn.execute(
+            "SELECT m.subject FROM local_bus_deliveries d JOIN local_bus_messages m ON m.id = d.message_pk"
+            " WHERE d.receiver = 'datawave-events/subscriptions/compliance' AND m.message_id = ANY(%s)",
+            ([str(e[0]) for e in events],),
+        ).fetchall()
+        admitted = Counter(e[1] for e in events if e[1].startswith(("datawave.scan.", "datawave.classification.")))
+        assert Counter(subject for (subject,) in delivered) == admitted
+        assert admitted["datawave.classification.suggested"] == TABLES

@@ -1,10 +1,11 @@
 """The Service Bus topic subscriptions in Bicep are exactly the app's topic triggers, and each one's
 SQL filter admits the event types its consumer acts on.
 
-Messages carry the CloudEvents type as their subject (``sys.Label``, core/events/relay.py). Locally
-devhost delivers every event to every subscription, so a filter that drops what a consumer needs
-would only show in Azure; a subscription nobody consumes would keep every event for its TTL and then
-dead-letter it, filling the topic's quota.
+Messages carry the CloudEvents type as their subject (``sys.Label``, core/events/relay.py). The filters
+are defined once, in core/events/subscriptions.py: Bicep carries the SQL it renders and devhost applies
+the same prefixes locally, so a filter that drops what a consumer needs fails here and in every local
+run; a subscription nobody consumes would keep every event for its TTL and then dead-letter it,
+filling the topic's quota.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from core.compliance.monitoring import SCAN_ENDED
+from core.events.subscriptions import EVENT_SUBSCRIPTIONS, sql_filter
 from devhost.app_loader import load_app
 
 # Event types each consumer acts on (its module docstring has the table), by subscription name.
@@ -84,3 +86,9 @@ def test_each_subscription_admits_what_its_consumer_acts_on(subscriptions) -> No
     for name, event_types in CONSUMED.items():
         dropped = [t for t in event_types if not admits(subscriptions[name], t)]
         assert not dropped, f"subscription {name} drops {dropped}"
+
+
+def test_bicep_carries_the_filters_the_app_defines(subscriptions) -> None:
+    assert set(subscriptions) == set(EVENT_SUBSCRIPTIONS)
+    for name, expression in subscriptions.items():
+        assert expression.replace("\\'", "'") == sql_filter(name)

@@ -11,6 +11,7 @@ import pytest
 from core.db.database import Database
 from core.events.bus import BusMessage
 from core.events.local_bus import LocalEventBus, publish_in
+from core.events.subscriptions import like_patterns
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +21,13 @@ def database(database_url):
     db.close()
 
 
-def _receiver(database_url: str, receiver: str, entity: str, start_after: int = 0) -> None:
+def _receiver(
+    database_url: str, receiver: str, entity: str, start_after: int = 0, subject_like: list[str] | None = None
+) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO local_bus_receivers (receiver, entity, start_after) VALUES (%s, %s, %s)",
-            (receiver, entity, start_after),
+            "INSERT INTO local_bus_receivers (receiver, entity, start_after, subject_like) VALUES (%s, %s, %s, %s)",
+            (receiver, entity, start_after, subject_like),
         )
 
 
@@ -72,3 +75,25 @@ def test_a_resent_message_id_gets_no_second_delivery_and_a_rolled_back_send_leav
         publish_in(conn, queue, [lost])
         conn.rollback()  # the change it announced did not commit: neither does the message
     assert _deliveries(database_url, lost.message_id) == []
+
+
+def test_a_filtered_subscription_gets_only_the_subjects_its_rule_admits(database, database_url):
+    topic = "t-" + uuid.uuid4().hex[:8]
+    compliance = f"{topic}/subscriptions/compliance"
+    _receiver(database_url, compliance, topic, subject_like=like_patterns(topic)[compliance])
+    _receiver(database_url, f"{topic}/subscriptions/all", topic)
+    sent = {
+        subject: BusMessage(body=b"{}", subject=subject)
+        for subject in (
+            "datawave.scan.completed",
+            "datawave.classification.suggested",
+            "datawave.authz.role.updated",
+            "datawave.catalog.asset.created",
+            "datawave.scanner.anything",  # the prefix is "datawave.scan." with its dot
+            None,  # no subject: sys.Label LIKE ... is not true in Azure either
+        )
+    }
+    LocalEventBus(database).publish(topic, list(sent.values()))
+    got = {subject for subject, m in sent.items() if compliance in _deliveries(database_url, m.message_id)}
+    assert got == {"datawave.scan.completed", "datawave.classification.suggested", "datawave.authz.role.updated"}
+    assert all(f"{topic}/subscriptions/all" in _deliveries(database_url, m.message_id) for m in sent.values())
