@@ -26,6 +26,7 @@ import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter, mul
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ VALUE_TEXT_CHARS = 24
 _NUMERIC = re.compile(r"^[-+]?\d+([.,]\d+)?$")
 _DROP_DIGITS = str.maketrans("", "", "0123456789")  # the ASCII characters str.isdigit accepts
 _DROP_LETTERS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # and isalpha
+_DROP_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the ASCII characters str.isupper accepts
+_FIRST_CHAR = itemgetter(slice(None, 1))
 
 
 # The run collapse of value shapes in two passes: runs of X, x and 9 shrink by plain string
@@ -55,7 +58,10 @@ _OTHER_RUNS = re.compile(r"([^Xx9\n])\1{2,}")
 
 def value_shape(value: str) -> str:
     """``John Smith`` -> ``Xxxx Xxxxx``; ``555-0142`` -> ``999-999``: runs of 3+ collapse to 3."""
-    shaped = char_shape(value[:48])
+    return _collapse_runs(char_shape(value[:48]))
+
+
+def _collapse_runs(shaped: str) -> str:
     for run, kept in (("XXXX", "XXX"), ("xxxx", "xxx"), ("9999", "999")):
         while run in shaped:
             shaped = shaped.replace(run, kept)
@@ -68,8 +74,13 @@ def value_text(observation: ColumnObservation) -> str:
 
 
 def shape_text(observation: ColumnObservation) -> str:
-    """The shape-text feature: shapes of the first 20 distinct values."""
-    return " | ".join(value_shape(value[:VALUE_TEXT_CHARS]) for value in observation.values[:VALUES_FOR_TEXT])
+    """The shape-text feature: shapes of the first 20 distinct values (each cut to 24 chars), joined by
+    `` | ``. Shaped and collapsed as one string: a run never spans the separator, whose edges are
+    spaces, unless a value ends or starts with 3 or more spaces (then value by value)."""
+    joined = " | ".join([value[:VALUE_TEXT_CHARS] for value in observation.values[:VALUES_FOR_TEXT]])
+    if "    |" in joined or "|    " in joined:
+        return " | ".join(value_shape(value[:VALUE_TEXT_CHARS]) for value in observation.values[:VALUES_FOR_TEXT])
+    return _collapse_runs(char_shape(joined))
 
 
 @dataclass(frozen=True)
@@ -91,7 +102,7 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
     values = observation.values
     if not values:
         return [0.0] * 10 + [1.0]
-    lengths = [len(value) for value in values]
+    lengths = list(map(len, values))
     text = "".join(values)
     size = max(len(text), 1)
     if text.isascii():  # the same counts, without a Python call per character
@@ -107,7 +118,11 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
     mean_length = statistics.fmean(lengths)
     spread = _pstdev(lengths) / (mean_length + 1)
     uniqueness = len(values) / max(observation.total_values, len(values))
-    upper_start = sum(value[:1].isupper() for value in values) / len(values)
+    firsts = "".join(map(_FIRST_CHAR, values))  # a single character is upper case or not
+    if firsts.isascii():
+        upper_start = (len(firsts) - len(firsts.translate(_DROP_UPPER))) / len(values)
+    else:
+        upper_start = sum(map(str.isupper, firsts)) / len(values)
     return [
         min(mean_length / 40.0, 3.0),
         min(spread, 3.0),
@@ -126,7 +141,7 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
 def _pstdev(lengths: list[int]) -> float:
     """``statistics.pstdev`` of integers, from exact integer sums (the same correctly rounded value)."""
     count, total = len(lengths), sum(lengths)
-    numerator = count * sum(length * length for length in lengths) - total * total  # variance * count²
+    numerator = count * sum(map(mul, lengths, lengths)) - total * total  # variance * count²
     sqrt_of_fraction = getattr(statistics, "_float_sqrt_of_frac", None)
     if sqrt_of_fraction is None:  # not this Python's statistics module: use it as it is
         return statistics.pstdev(lengths)

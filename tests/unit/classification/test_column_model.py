@@ -6,7 +6,14 @@ import json
 import logging
 import shutil
 
-from core.classification.column_model import MODEL_DIR, load_column_model
+from core.classification.column_model import (
+    MODEL_DIR,
+    ColumnObservation,
+    load_column_model,
+    shape_text,
+    value_shape,
+    value_statistics,
+)
 
 
 def test_committed_model_loads_with_metadata():
@@ -39,3 +46,25 @@ def test_model_from_another_sklearn_version_is_refused(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         assert load_column_model(tmp_path) is None
     assert "scikit-learn" in caplog.text
+
+
+def test_shape_text_shapes_the_joined_values_as_each_value_on_its_own():
+    """shape_text shapes and collapses the 20 values as one string: the same text as shaping each value
+    and joining, also for values whose edges touch the separator (spaces, bars, long runs)."""
+    tricky = [
+        ("John Smith", "555-0142", "ab   ", "   cd", "x|||", "|| y", "éé---", "٣٣٣٣ Ⅻ", "AAAAAA", "a  "),
+        ("end    ", "    start", "ok"),
+        tuple(f"V{i:05d}    " for i in range(25)),
+        ("…", "a\tb", "----", "zzzz zzzz"),
+    ]
+    for values in tricky:
+        observation = ColumnObservation(
+            name_text="", values=values, pattern_fractions={}, name_scores={}, total_values=9
+        )
+        assert shape_text(observation) == " | ".join(value_shape(v[:24]) for v in values[:20])
+
+
+def test_value_statistics_upper_start_counts_values_starting_upper_case():
+    values = ("Anna", "bob", "Émile", "1st", "Zoë", "ß")
+    observation = ColumnObservation(name_text="", values=values, pattern_fractions={}, name_scores={}, total_values=6)
+    assert value_statistics(observation)[9] == 3 / 6
