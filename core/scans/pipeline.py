@@ -119,7 +119,7 @@ def _profile_summary(profile: AssetProfile, columns: dict[str, Any]) -> dict[str
             "null_pct": column.null_pct,
             "distinct_estimate": column.distinct_estimate,
             "avg_length": column.avg_length,
-            "shapes": [shape.model_dump(mode="json") for shape in column.shapes[:3]],
+            "shapes": [{"shape": shape.shape, "count": shape.count} for shape in column.shapes[:3]],
             **({} if flagged else {"min": column.min, "max": column.max}),
         }
     return summary
