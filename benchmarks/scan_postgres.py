@@ -15,7 +15,8 @@ two passes, one before and one after the scan).
     .venv/bin/python benchmarks/scan_postgres.py
 
 Prints one ``name=value`` line per figure; the headline (scan time / bare sampling time, target
-≤ 2) is last.
+≤ 2) is last. On Linux it also prints the CPU seconds each used (this process, devhost's worker
+processes and the PostgreSQL server, from /proc), which drift less than wall times.
 """
 
 from __future__ import annotations
@@ -208,14 +209,56 @@ def create_source(admin_url: str, source_url: str, database: str = SOURCE_DB, ta
         conn.execute("ANALYZE")
 
 
-def bare_sampling(connection, credentials, assets) -> float:  # noqa: ANN001
+def bare_sampling(connection, credentials, assets, cpu) -> tuple[float, float]:  # noqa: ANN001
+    """Wall and CPU seconds of the pipeline's own sampling calls for ``assets``, one after the other."""
     from core.discovery import connectors
     from core.scans.pipeline import SAMPLE_ROWS
 
-    started = time.perf_counter()
+    cpu_before, started = cpu(), time.perf_counter()
     for asset in assets:
         connectors.sample(connection, credentials, asset, rows=SAMPLE_ROWS)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu() - cpu_before
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _times(pid: int | str) -> list[float]:
+    """utime, stime, cutime, cstime of a process, in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return [int(value) / _TICKS for value in fields[11:15]]
+
+
+def _children(pid: int | str) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def cpu_meter(pg_data: Path):  # noqa: ANN201
+    """A function returning the CPU seconds used so far by this process, its live children (devhost's
+    worker processes) and the embedded PostgreSQL server (its backends, live or exited): what a scan or
+    the bare sampling costs on this machine's cores, whatever else runs on them. None without /proc."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    postmaster = (pg_data / "postmaster.pid").read_text().split()[0]
+
+    def tree(pid: int | str, reaped: bool) -> float:
+        total = sum(_times(pid)[:4] if reaped else _times(pid)[:2])
+        for child in _children(pid):
+            if str(child) == postmaster:  # counted below, with its backends
+                continue
+            try:
+                total += sum(_times(child)[:2])
+            except OSError:  # exited since it was listed: counted in the parent's reaped children
+                pass
+        return total
+
+    return lambda: tree("self", False) + tree(postmaster, True)
 
 
 def register(api: str, token: str, workspace_id: str, name: str, database: str, socket_dir: str) -> str:
@@ -323,16 +366,17 @@ def main() -> None:
             assets = connectors.discover(conn_model, credentials).assets
             discover_s = time.perf_counter() - discover_started
             assert len(assets) == TABLES, len(assets)
-            bare_before = bare_sampling(conn_model, credentials, assets)
+            cpu = cpu_meter(Path(tmp) / "pg") or (lambda: 0.0)
+            bare_before, bare_cpu_before = bare_sampling(conn_model, credentials, assets, cpu)
 
-            scan_started = time.perf_counter()
+            scan_cpu, scan_started = cpu(), time.perf_counter()
             result = scan(api, token, workspace_id, source_id)
-            scan_s = time.perf_counter() - scan_started
+            scan_s, scan_cpu = time.perf_counter() - scan_started, cpu() - scan_cpu
             if result["status"] != "completed" or result["progress"]["done"] != TABLES:
                 raise SystemExit(f"scan ended {result['status']}: {result['progress']} {result['error']}")
 
-            bare_after = bare_sampling(conn_model, credentials, assets)
-            bare_s = min(bare_before, bare_after)
+            bare_after, bare_cpu_after = bare_sampling(conn_model, credentials, assets, cpu)
+            bare_s, bare_cpu = min((bare_before, bare_cpu_before), (bare_after, bare_cpu_after))
             classified = result["summary"].get("assets_with_classifications")
         finally:
             host.stop()
@@ -348,6 +392,12 @@ def main() -> None:
         print(f"scan_assets_with_classifications={classified}")
         print(f"scan_wall_s={scan_s:.2f}")
         print(f"scan_tables_per_s={TABLES / scan_s:.1f}")
+        if cpu_meter(Path(tmp) / "pg") is not None:
+            # CPU seconds (this process, its worker processes, PostgreSQL): steadier than wall time
+            # on a machine whose speed drifts, and what 2 cores must fit.
+            print(f"bare_sampling_cpu_s={bare_cpu:.2f}")
+            print(f"scan_cpu_s={scan_cpu:.2f}")
+            print(f"scan_vs_bare_sampling_cpu_ratio={scan_cpu / bare_cpu:.2f}")
         print(f"bare_sampling_tables_per_s={TABLES / bare_s:.1f}")
         print(f"scan_vs_bare_sampling_ratio={scan_s / bare_s:.2f}")
 
