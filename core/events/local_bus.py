@@ -12,6 +12,12 @@ from psycopg.types.json import Jsonb
 from core.db.database import Database
 from core.events.bus import BusMessage
 
+# Whether receiver r gets message m: same entity, sent after the receiver first existed (a subscription
+# sees only later messages; a queue starts at 0), and a subject its filter admits (NULL: match-all).
+_RECEIVES = (
+    "r.entity = m.entity AND m.id > r.start_after AND (r.subject_like IS NULL OR m.subject LIKE ANY (r.subject_like))"
+)
+
 
 class LocalEventBus:
     def __init__(self, database: Database) -> None:
@@ -53,8 +59,20 @@ def publish_in(conn: psycopg.Connection, entity: str, messages: list[BusMessage]
         cursor.execute(
             "INSERT INTO local_bus_deliveries (message_pk, receiver)"
             " SELECT m.id, r.receiver FROM local_bus_messages m JOIN local_bus_receivers r"
-            " ON r.entity = m.entity AND m.id > r.start_after"
-            " WHERE m.entity = %s AND m.message_id = ANY(%s)"
-            " AND (r.subject_like IS NULL OR m.subject LIKE ANY (r.subject_like)) ON CONFLICT DO NOTHING",
+            f" ON {_RECEIVES} WHERE m.entity = %s AND m.message_id = ANY(%s) ON CONFLICT DO NOTHING",
             (entity, [m.message_id for m in messages]),
         )
+
+
+def backfill_deliveries(conn: psycopg.Connection, receivers: list[str]) -> None:
+    """Give ``receivers`` a delivery row for each message of their entity that has none: one sent to a
+    queue before its receiver was registered, or in flight while a subscription was. An anti-join, not
+    a moving high-water mark (sequence values commit out of order, a mark would skip some); it reads
+    the entities' whole history, so devhost runs it now and then, not at every poll."""
+    conn.execute(
+        "INSERT INTO local_bus_deliveries (message_pk, receiver)"
+        f" SELECT m.id, r.receiver FROM local_bus_receivers r JOIN local_bus_messages m ON {_RECEIVES}"
+        " WHERE r.receiver = ANY(%s) AND NOT EXISTS (SELECT 1 FROM local_bus_deliveries d"
+        " WHERE d.message_pk = m.id AND d.receiver = r.receiver) ON CONFLICT DO NOTHING",
+        (receivers,),
+    )

@@ -23,6 +23,7 @@ from typing import Any
 from azure.functions.servicebus import ServiceBusMessage
 
 from core.db.database import Database
+from core.events.local_bus import backfill_deliveries
 from devhost.triggers.invoke import NO_BINDINGS, InputBindings, invoke, triggers_of
 
 log = logging.getLogger("devhost.servicebus")
@@ -119,23 +120,12 @@ class ServiceBusTriggers:
         receivers = list(self.handlers)
         with self.database.connection() as conn:
             # Sending writes the delivery rows of the receivers registered at that moment
-            # (core.events.local_bus). A message sent before its queue's receiver was registered, or in
-            # flight while a subscription was, has none: every BACKFILL_SECONDS (and at the first poll)
-            # each message of a receiver's entity without a delivery row gets one. An anti-join rather
-            # than a moving high-water mark: sequence values commit out of order, a mark would skip
-            # some. It reads the entity's whole history, hence not at every poll.
+            # (core.events.local_bus); every BACKFILL_SECONDS (and at the first poll) the messages
+            # that have none get theirs.
             now = time.monotonic()
             if now >= self._next_backfill:
                 self._next_backfill = now + BACKFILL_SECONDS
-                conn.execute(
-                    "INSERT INTO local_bus_deliveries (message_pk, receiver)"
-                    " SELECT m.id, r.receiver FROM local_bus_receivers r JOIN local_bus_messages m"
-                    " ON m.entity = r.entity AND m.id > r.start_after WHERE r.receiver = ANY(%s)"
-                    " AND (r.subject_like IS NULL OR m.subject LIKE ANY (r.subject_like))"
-                    " AND NOT EXISTS (SELECT 1 FROM local_bus_deliveries d WHERE d.message_pk = m.id"
-                    " AND d.receiver = r.receiver) ON CONFLICT DO NOTHING",
-                    (receivers,),
-                )
+                backfill_deliveries(conn, receivers)
             rows = conn.execute(
                 "UPDATE local_bus_deliveries d SET locked_by = %(owner)s, delivery_count = d.delivery_count + 1,"
                 " visible_at = now() + make_interval(secs => %(lock)s), updated_at = now()"

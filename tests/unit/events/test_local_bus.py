@@ -10,7 +10,7 @@ import pytest
 
 from core.db.database import Database
 from core.events.bus import BusMessage
-from core.events.local_bus import LocalEventBus, publish_in
+from core.events.local_bus import LocalEventBus, backfill_deliveries, publish_in
 from core.events.subscriptions import like_patterns
 
 
@@ -97,3 +97,21 @@ def test_a_filtered_subscription_gets_only_the_subjects_its_rule_admits(database
     got = {subject for subject, m in sent.items() if compliance in _deliveries(database_url, m.message_id)}
     assert got == {"datawave.scan.completed", "datawave.classification.suggested", "datawave.authz.role.updated"}
     assert all(f"{topic}/subscriptions/all" in _deliveries(database_url, m.message_id) for m in sent.values())
+
+
+def test_the_backfill_gives_missing_delivery_rows_by_the_same_rule(database, database_url):
+    """Messages without delivery rows (sent before their receivers were registered) get them from the
+    backfill, filtered as at send; a second backfill adds nothing."""
+    topic = "t-" + uuid.uuid4().hex[:8]
+    compliance = f"{topic}/subscriptions/compliance"
+    before = [BusMessage(body=b"{}", subject=s) for s in ("datawave.scan.failed", "datawave.catalog.asset.created")]
+    LocalEventBus(database).publish(topic, before)  # nobody listens yet: no delivery rows
+    _receiver(database_url, compliance, topic, subject_like=like_patterns(topic)[compliance])
+    _receiver(database_url, f"{topic}/subscriptions/all", topic)
+    assert all(_deliveries(database_url, m.message_id) == [] for m in before)
+    for _ in range(2):
+        with database.connection() as conn:
+            backfill_deliveries(conn, [compliance, f"{topic}/subscriptions/all"])
+            conn.commit()
+    assert _deliveries(database_url, before[0].message_id) == [f"{topic}/subscriptions/all", compliance]
+    assert _deliveries(database_url, before[1].message_id) == [f"{topic}/subscriptions/all"]
