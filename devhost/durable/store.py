@@ -178,11 +178,13 @@ class DurableStore:
         ).fetchall()
         return {row["instance_id"] for row in rows}
 
-    def next_visible_at(self, conn: psycopg.Connection) -> datetime | None:
+    def next_visible_at(self, conn: psycopg.Connection, exclude: list[str] | None = None) -> datetime | None:
+        """When the next inbox event of an active instance (other than those in ``exclude``) is visible."""
         row = conn.execute(
             "SELECT min(x.visible_at) AS at FROM devhost_durable_inbox x JOIN devhost_durable_instances i"
-            " ON i.hub = x.hub AND i.instance_id = x.instance_id WHERE x.hub=%s AND i.status = ANY(%s)",
-            (self.hub, list(ACTIVE)),
+            " ON i.hub = x.hub AND i.instance_id = x.instance_id WHERE x.hub=%s AND i.status = ANY(%s)"
+            " AND i.instance_id <> ALL(%s)",
+            (self.hub, list(ACTIVE), exclude or []),
         ).fetchone()
         return row["at"] if row else None
 

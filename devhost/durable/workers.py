@@ -93,13 +93,18 @@ class DurableWorkers:
                 worked = False
             if worked:
                 continue
+            # Sleep until the next event is due: a throttled instance's replay time, or the next
+            # visible inbox event of an instance that is not throttled (a throttled one's events are
+            # visible already: counting them would wake this loop every few milliseconds while a
+            # fan-out runs). New work wakes the loop sooner (wake_orchestrations).
             timeout = 0.5
+            now = time.monotonic()
+            self._not_before = {i: at for i, at in self._not_before.items() if at > now}  # expired: not throttled
             if self._not_before:
-                soonest = min(self._not_before.values()) - time.monotonic()
-                timeout = min(timeout, max(0.001, soonest))
+                timeout = min(timeout, max(0.001, min(self._not_before.values()) - now))
             try:
                 with self.database.connection() as conn:
-                    next_at = self.store.next_visible_at(conn)
+                    next_at = self.store.next_visible_at(conn, exclude=list(self._not_before))
                 if next_at is not None:
                     timeout = min(timeout, max(0.005, (next_at - datetime.now(UTC)).total_seconds()))
             except Exception:  # noqa: BLE001
