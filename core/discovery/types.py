@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from core.discovery.model import LogicalType
@@ -21,6 +22,7 @@ _PG = (
 )
 
 
+@lru_cache(maxsize=4096)  # a database has few distinct type strings and thousands of columns
 def from_postgres(type_name: str) -> LogicalType:
     """The logical type of a PostgreSQL ``format_type`` string (arrays and other types: ``other``)."""
     if type_name.endswith("[]"):

@@ -131,6 +131,23 @@ class ScanRepository:
             args.append(names)
         return self._conn.execute(query + " ORDER BY qualified_name", args).fetchall()
 
+    def names(self, scan_id: UUID, status: str) -> list[str]:
+        """The qualified names of the scan's assets with ``status``, in order (no descriptors read)."""
+        rows = self._conn.execute(
+            "SELECT qualified_name FROM scan_assets WHERE scan_id = %s AND status = %s ORDER BY qualified_name",
+            (scan_id, status),
+        ).fetchall()
+        return [row["qualified_name"] for row in rows]
+
+    def count_classified(self, scan_id: UUID) -> int:
+        """How many of the scan's assets have a column with at least one classification."""
+        row = self._conn.execute(
+            "SELECT count(*) AS n FROM scan_assets s WHERE scan_id = %s AND EXISTS (SELECT 1 FROM"
+            " jsonb_each(s.classifications) c WHERE jsonb_typeof(c.value) = 'array' AND c.value <> '[]'::jsonb)",
+            (scan_id,),
+        ).fetchone()
+        return int(row["n"])
+
     def record_assets(
         self, scan_id: UUID, done: list[tuple[str, int, dict[str, list[str]], UUID]], failed: dict[str, str]
     ) -> None:

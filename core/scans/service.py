@@ -329,7 +329,7 @@ def record_discovery(
         uow.scans.copy_results(scan_id, row["previous_scan_id"], sorted(skip))
     uow.scans.update(scan_id, phase="scanning", **uow.scans.progress(scan_id))
     uow.commit()
-    return [r["qualified_name"] for r in uow.scans.assets(scan_id, "pending")]
+    return uow.scans.names(scan_id, "pending")
 
 
 def record_assets(
@@ -358,10 +358,7 @@ def finish(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:
         uow.rollback()
         return {"rediscover": True}
     progress = uow.scans.progress(scan_id)
-    classified = sum(
-        1 for r in uow.scans.assets(scan_id) if r["classifications"] and any(r["classifications"].values())
-    )
-    summary = {**progress, "assets_with_classifications": classified}
+    summary = {**progress, "assets_with_classifications": uow.scans.count_classified(scan_id)}
     if ended:
         return summary
     uow.scans.update(scan_id, status="completed", phase="done", finished_at=_now(), summary=summary, **progress)

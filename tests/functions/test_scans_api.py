@@ -58,6 +58,9 @@ def test_a_scan_classifies_the_source_and_fills_the_catalog(client, admin, sourc
     assert "email_address" in assets["customers"]["classifications"]["email"]
     assert "credit_card_number" in assets["payments"]["classifications"]["card_number"]
     assert assets["products"]["classifications"].get("unit_price") is None  # amounts stay unclassified
+    with_findings = [name for name, a in assets.items() if any(a["classifications"].values())]
+    assert 0 < len(with_findings) < 6 and "customers" in with_findings and "products" not in with_findings
+    assert scan["summary"]["assets_with_classifications"] == len(with_findings)
 
     found = client.request("GET", "/api/v1/catalog/search?q=customers", token=admin).json()
     assert any(item["name"].endswith("customers") for item in found["items"])
