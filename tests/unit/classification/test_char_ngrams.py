@@ -1,15 +1,27 @@
-"""The numpy n-gram counting gives the column model exactly scikit-learn's features."""
+"""The n-gram counting (in C, and the numpy fallback) gives the column model exactly scikit-learn's features."""
 
 from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.classification import char_ngrams
 from core.classification.char_ngrams import FastCharTfidf, fast_tfidf
 from core.classification.column_model import ColumnObservation, shape_text, value_text
+from core.classification.native import ngram_counts
+
+# Both counting paths: the C counter (built by scripts/bootstrap.sh, as for every test run) and numpy.
+PATHS = ["native", "numpy"]
+
+
+def use_path(fast: FastCharTfidf, path: str) -> None:
+    if path == "native":
+        assert ngram_counts.available(), ngram_counts.unavailable_reason()
+    fast.native = path == "native"
+
 
 # Upper case, accents, characters whose lower case is longer (İ), non-breaking and wide spaces, tabs,
 # runs of blanks, characters outside the basic plane, a lone surrogate.
@@ -22,9 +34,10 @@ def documents(seed: int, count: int = 400) -> list[str]:
     return ["".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(0, 60))) for _ in range(count)] + EDGE_CASES
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("lookup", ["table", "search"])
 @pytest.mark.parametrize("analyzer,ngram_range", [("char_wb", (2, 4)), ("char_wb", (1, 3)), ("char", (1, 4))])
-def test_counts_and_tfidf_equal_scikit_learn(analyzer, ngram_range, lookup, monkeypatch):
+def test_counts_and_tfidf_equal_scikit_learn(analyzer, ngram_range, lookup, path, monkeypatch):
     if lookup == "search":  # vocabularies whose keys do not fit a table are looked up by binary search
         monkeypatch.setattr(char_ngrams, "DENSE_KEYS", 0)
     vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, max_features=500, sublinear_tf=True)
@@ -32,6 +45,7 @@ def test_counts_and_tfidf_equal_scikit_learn(analyzer, ngram_range, lookup, monk
     fast = fast_tfidf(vectorizer)
     assert isinstance(fast, FastCharTfidf)
     assert (fast._table is None) == (lookup == "search")
+    use_path(fast, path)
     for docs in (documents(2), EDGE_CASES, ["", ""]):
         expected = vectorizer.transform(docs)
         got = fast.transform(docs)
@@ -48,7 +62,8 @@ def test_unsupported_vectorizers_are_used_as_they_are():
     assert fast_tfidf(binary) is binary
 
 
-def test_the_committed_model_features_equal_scikit_learn(engine):
+@pytest.mark.parametrize("path", PATHS)
+def test_the_committed_model_features_equal_scikit_learn(engine, path, monkeypatch):
     model = engine.model
     observations = [
         engine.observe(name, values).observation
@@ -64,4 +79,20 @@ def test_the_committed_model_features_equal_scikit_learn(engine):
         (model.shape_vectorizer, [shape_text(o) for o in observations]),
     ):
         assert isinstance(fast, FastCharTfidf)
+        monkeypatch.setattr(fast, "native", path == "native")
         assert (fast.transform(text) != fast.vectorizer.transform(text)).nnz == 0
+
+
+def test_the_native_counter_refuses_inconsistent_input():
+    with pytest.raises(ngram_counts.NgramCountError):
+        ngram_counts.count(
+            np.array([1, 2, 0], dtype=np.int32),
+            np.array([0, 2], dtype=np.int64),  # ends before the digits do
+            min_n=1,
+            max_n=2,
+            base=3,
+            features=4,
+            table=None,
+            keys=np.array([1, 2], dtype=np.int64),
+            columns=np.array([0, 1], dtype=np.int64),
+        )
