@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.text_shape import char_shape
+from core.text_shape import LazyTranslation, char_shape
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,10 @@ VALUES_FOR_TEXT = 20
 VALUE_TEXT_CHARS = 24
 
 _NUMERIC = re.compile(r"^[-+]?\d+([.,]\d+)?$")
-_DROP_DIGITS = str.maketrans("", "", "0123456789")  # the ASCII characters str.isdigit accepts
-_DROP_LETTERS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # and isalpha
-_DROP_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the ASCII characters str.isupper accepts
+# translate tables deleting the characters str.isdigit / str.isalpha accept (any script)
+_DROP_DIGITS = LazyTranslation(lambda char: None if char.isdigit() else ord(char))
+_DROP_LETTERS = LazyTranslation(lambda char: None if char.isalpha() else ord(char))
+_DROP_UPPER = LazyTranslation(lambda char: None if char.isupper() else ord(char))
 _FIRST_CHAR = itemgetter(slice(None, 1))
 
 
@@ -105,12 +106,9 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
     lengths = list(map(len, values))
     text = "".join(values)
     size = max(len(text), 1)
-    if text.isascii():  # the same counts, without a Python call per character
-        digits = (len(text) - len(text.translate(_DROP_DIGITS))) / size
-        letters = (len(text) - len(text.translate(_DROP_LETTERS))) / size
-    else:
-        digits = sum(map(str.isdigit, text)) / size
-        letters = sum(map(str.isalpha, text)) / size
+    # str.isdigit / str.isalpha counts, by what deleting those characters removes (C-level)
+    digits = (len(text) - len(text.translate(_DROP_DIGITS))) / size
+    letters = (len(text) - len(text.translate(_DROP_LETTERS))) / size
     spaces = text.count(" ") / size
     punctuation = 1.0 - digits - letters - spaces
     numeric = len(list(filter(_NUMERIC.match, values))) / len(values)
@@ -119,10 +117,7 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
     spread = _pstdev(lengths) / (mean_length + 1)
     uniqueness = len(values) / max(observation.total_values, len(values))
     firsts = "".join(map(_FIRST_CHAR, values))  # a single character is upper case or not
-    if firsts.isascii():
-        upper_start = (len(firsts) - len(firsts.translate(_DROP_UPPER))) / len(values)
-    else:
-        upper_start = sum(map(str.isupper, firsts)) / len(values)
+    upper_start = (len(firsts) - len(firsts.translate(_DROP_UPPER))) / len(values)
     return [
         min(mean_length / 40.0, 3.0),
         min(spread, 3.0),

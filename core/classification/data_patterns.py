@@ -254,11 +254,13 @@ class PatternScanner:
                 cache.update(zip(missing, _validate(check, missing), strict=True))
                 hits[slot] = list(compress(indexes, map(cache.__getitem__, candidates)))
         if self._dictionary_indexes:
-            lowered = [value.lower() for value in values]
+            lowered = list(map(str.lower, values))
             for slot in self._dictionary_indexes:
                 pattern = self.patterns[slot]
                 words = pattern.dictionary
-                found = [i for i, value in enumerate(lowered) if value in words]
+                if words.isdisjoint(lowered):  # the usual case, decided in C
+                    continue
+                found = list(compress(range(len(lowered)), map(words.__contains__, lowered)))
                 hits[slot] = [i for i in found if pattern.validate(values[i])] if pattern.validators else found
         return hits
 

@@ -201,20 +201,18 @@ def _prepare_each(values: list[Any], max_distinct: int, max_length: int) -> Prep
     return PreparedValues(distinct=list(seen), sampled=sampled, blanks=blanks)
 
 
-def _split_hits(indexes: Sequence[int], starts: list[int]) -> list[tuple[int, list[int]]]:
+def _split_hits(indexes: Sequence[int], starts: np.ndarray) -> list[tuple[int, list[int]]]:
     """Hit indexes into the values of several columns laid end to end (``starts[c]`` is where column
     ``c`` begins) as (column, its own indexes in their order), by column."""
     found = np.asarray(indexes, dtype=np.int64)
-    owner = np.searchsorted(np.asarray(starts, dtype=np.int64), found, side="right") - 1
+    owner = np.searchsorted(starts, found, side="right") - 1
     if len(owner) > 1 and not bool(np.all(owner[1:] >= owner[:-1])):
         order = np.argsort(owner, kind="stable")
         found, owner = found[order], owner[order]
+    local = (found - starts[owner]).tolist()  # one conversion, then a list slice per column
     edges = [0, *(np.flatnonzero(owner[1:] != owner[:-1]) + 1).tolist(), len(found)]
-    out = []
-    for begin, end in zip(edges, edges[1:], strict=False):
-        column = int(owner[begin])
-        out.append((column, (found[begin:end] - starts[column]).tolist()))
-    return out
+    columns = owner[edges[:-1]].tolist()
+    return [(column, local[begin:end]) for column, begin, end in zip(columns, edges, edges[1:], strict=False)]
 
 
 @dataclass
@@ -346,9 +344,8 @@ class ClassificationEngine:
         """``observe`` for several columns with one pattern pass over all their values (a value's hits
         never depend on the values scanned with it, and one pass costs far less than one per column)."""
         prepared = [prepare_values(values, self.max_distinct) for _, values in columns]
-        starts = [0]
-        for item in prepared:
-            starts.append(starts[-1] + len(item.distinct))
+        starts = np.zeros(len(prepared) + 1, dtype=np.int64)
+        np.cumsum([len(item.distinct) for item in prepared], out=starts[1:])
         hits = self.scanner.scan([value for item in prepared for value in item.distinct])
         per_column: list[list[tuple[Any, list[int]]]] = [[] for _ in columns]
         for pattern, indexes in zip(self._patterns, hits, strict=True):

@@ -13,12 +13,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.discovery.model import AssetProfile, AssetSample, ColumnProfile, ColumnValues, ShapeCount
-from core.text_shape import ascii_shape_table, char_shape
+from core.text_shape import char_shape, shape_table
 
 ORDERED_TYPES = frozenset({"integer", "decimal", "date", "timestamp", "time"})
 MAX_SHAPE = 32
 TOP_SHAPES = 5
-_ASCII_SHAPES = ascii_shape_table("A", "a")
+_SHAPES = shape_table("A", "a")
 _TEXT_OR_NONE = frozenset({str, type(None)})
 
 
@@ -52,14 +52,14 @@ def _shapes(present: list[str], counts: Counter[str], lengths: list[int]) -> Cou
         return Counter()
     long = max(lengths) > MAX_SHAPE
     joined = "\x00".join([v[:MAX_SHAPE] for v in present] if long else present)
-    if joined.isascii() and joined.count("\x00") == len(present) - 1:
-        # ASCII values (the usual case): every shape from one translate, counted in C.
-        shapes = joined.translate(_ASCII_SHAPES).split("\x00")
+    if joined.count("\x00") == len(present) - 1:
+        # Every shape from one translate of the joined values, counted in C.
+        shapes = joined.translate(_SHAPES).split("\x00")
         if long:
             shapes = [s + "…" if n > MAX_SHAPE else s for s, n in zip(shapes, lengths, strict=True)]
         return Counter(shapes)
     by_shape: Counter[str] = Counter()
-    for value, count in counts.items():  # one shape per distinct value, in first-seen order
+    for value, count in counts.items():  # a value holding NUL: one shape per distinct value, in order
         by_shape[shape(value)] += count
     return by_shape
 
