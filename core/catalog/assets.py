@@ -19,7 +19,7 @@ from core.catalog.model import (
     SchemaChange,
     UpsertResult,
 )
-from core.catalog.names import QualifiedName, display_name, normalise_namespace, parents, validate
+from core.catalog.names import QualifiedName, display_name, normalise_namespace, parents, validate, validate_columns
 from core.errors import Conflict, InvalidInput, NotFound
 from core.pagination import Page, decode_typed_cursor, encode_cursor
 
@@ -165,8 +165,7 @@ def upsert_discovered_many(
         columns = [c.name for c in table.columns]
         if len(set(columns)) != len(columns):
             raise InvalidInput("a column name appears twice", code="duplicate_column")
-        for column in columns:
-            validate("column", qn.namespace, f"{qn.name}#{column}")
+        validate_columns(qn, columns)
         names.append(qn)
     if len({(qn.namespace, qn.name) for qn in names}) != len(names):
         raise InvalidInput("a table appears twice", code="duplicate_asset")

@@ -86,31 +86,45 @@ def check_type(asset_type: str) -> str:
     return asset_type
 
 
+_PG_PARTS = {
+    kind: re.compile(rf"{_IDENT}(?:\.{_IDENT}){{{parts - 1}}}")
+    for kind, parts in {"database": 1, "schema": 2, "table": 3, "view": 3}.items()
+}
+
+
 def validate(asset_type: str, namespace: str, name: str) -> QualifiedName:
     """Check that ``name`` is well formed for ``asset_type`` in ``namespace`` (already normalised)."""
     check_type(asset_type)
     qn = QualifiedName(namespace, name)
-    bad = InvalidQualifiedName(f"{name!r} is not a valid {asset_type} name in {namespace}")
-    dataset, _, column = name.partition("#")
-    if asset_type == "data_source":
-        if name:
-            raise bad
-        return qn
-    if asset_type == "column":
-        if not column or not _COLUMN.match(column):
-            raise bad
-        validate("table" if qn.kind == "postgres" else "file_set", namespace, dataset)
-        return qn
-    if "#" in name:
-        raise bad
-    if qn.kind == "postgres":
-        parts = {"database": 1, "schema": 2, "table": 3, "view": 3}.get(asset_type)
-        if parts is None or not re.fullmatch(rf"{_IDENT}(?:\.{_IDENT}){{{parts - 1}}}", name):
-            raise bad
-        return qn
-    if asset_type != "file_set" or not _PATH.match(name):
-        raise bad
+    if not _well_formed(asset_type, qn):
+        raise InvalidQualifiedName(f"{name!r} is not a valid {asset_type} name in {namespace}")
     return qn
+
+
+def _well_formed(asset_type: str, qn: QualifiedName) -> bool:
+    name = qn.name
+    if asset_type == "data_source":
+        return not name
+    if asset_type == "column":
+        dataset, _, column = name.partition("#")
+        if not column or not _COLUMN.match(column):
+            return False
+        return _well_formed("table" if qn.kind == "postgres" else "file_set", QualifiedName(qn.namespace, dataset))
+    if "#" in name:
+        return False
+    if qn.kind == "postgres":
+        pattern = _PG_PARTS.get(asset_type)
+        return pattern is not None and pattern.fullmatch(name) is not None
+    return asset_type == "file_set" and _PATH.match(name) is not None
+
+
+def validate_columns(dataset: QualifiedName, columns: list[str]) -> None:
+    """``validate("column", ...)`` for columns of a dataset already validated: only the column part."""
+    for column in columns:
+        if not _COLUMN.match(column):
+            raise InvalidQualifiedName(
+                f"{dataset.name + '#' + column!r} is not a valid column name in {dataset.namespace}"
+            )
 
 
 def parents(asset_type: str, qn: QualifiedName) -> list[tuple[str, str]]:

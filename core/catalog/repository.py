@@ -149,7 +149,6 @@ class CatalogRepository:
             return []
         records = [
             {
-                "id": uuid.uuid4(),
                 **{k: c[k] for k in _COLUMN_FIELDS},
                 "classification_ids": [cid for cid, _ in c["suggested"]],
                 "sensitivity_rank": max(
@@ -163,11 +162,11 @@ class CatalogRepository:
             "INSERT INTO catalog_assets (id, workspace_id, type, namespace, name, display_name, parent_id,"
             " data_source_id, data_type, ordinal, description, created_by, classification_ids, sensitivity_rank,"
             " sensitivity, search_vector)"
-            " SELECT a.id, %s, 'column', a.namespace, a.name, a.display_name, a.parent_id, a.data_source_id,"
-            " a.data_type, a.ordinal, a.description, %s,"
+            " SELECT gen_random_uuid(), %s, 'column', a.namespace, a.name, a.display_name, a.parent_id,"
+            " a.data_source_id, a.data_type, a.ordinal, a.description, %s,"
             " ARRAY(SELECT DISTINCT x FROM jsonb_array_elements_text(a.classification_ids) x ORDER BY x),"
             f" a.sensitivity_rank, (ARRAY{list(LABELS)!r}::text[])[a.sensitivity_rank + 1], {_SEARCH_VECTOR}"
-            " FROM (SELECT v.*, '{}'::text[] AS tags FROM jsonb_to_recordset(%s) AS v(id uuid, namespace text,"
+            " FROM (SELECT v.*, '{}'::text[] AS tags FROM jsonb_to_recordset(%s) AS v(namespace text,"
             " name text, display_name text, parent_id uuid, data_source_id uuid, data_type text, ordinal int,"
             " description text, classification_ids jsonb, sensitivity_rank smallint, n int)) a"
             " CROSS JOIN (SELECT NULL::text AS words) t"
@@ -350,7 +349,6 @@ class CatalogRepository:
             return
         records = [
             {
-                "id": uuid.uuid4(),
                 "asset_id": asset_id,
                 "classification_id": r.classification_id,
                 "confidence": r.confidence,
@@ -365,9 +363,9 @@ class CatalogRepository:
         self._conn.execute(
             "INSERT INTO catalog_classifications (id, workspace_id, asset_id, classification_id, source, status,"
             " confidence, sensitivity, evidence, rule_set_id, rule_set_version, created_by)"
-            " SELECT v.id, %s, v.asset_id, v.classification_id, 'scan', 'suggested', v.confidence, v.sensitivity,"
-            " coalesce(v.evidence, '{}'), v.rule_set_id, v.rule_set_version, %s"
-            " FROM jsonb_to_recordset(%s) AS v(id uuid, asset_id uuid, classification_id text, confidence real,"
+            " SELECT gen_random_uuid(), %s, v.asset_id, v.classification_id, 'scan', 'suggested', v.confidence,"
+            " v.sensitivity, coalesce(v.evidence, '{}'), v.rule_set_id, v.rule_set_version, %s"
+            " FROM jsonb_to_recordset(%s) AS v(asset_id uuid, classification_id text, confidence real,"
             " sensitivity text, evidence jsonb, rule_set_id text, rule_set_version int, n int) ORDER BY v.n"
             " ON CONFLICT (asset_id, classification_id) WHERE origin_id IS NULL DO UPDATE SET"
             " confidence = EXCLUDED.confidence, sensitivity = EXCLUDED.sensitivity, evidence = EXCLUDED.evidence,"

@@ -218,6 +218,10 @@ def test_a_bad_table_fails_the_whole_batch(database):
         assets.upsert_discovered_many(uow, admin(), workspace, [FIRST[0], bad])
     with pytest.raises(assets.InvalidInput), UnitOfWork(database) as uow:
         assets.upsert_discovered_many(uow, admin(), workspace, [FIRST[0], FIRST[0]])
+    for column in ("a#b", "nul\x00"):  # a column name with "#" or NUL
+        odd = DiscoveredTable.model_validate({"namespace": PG, "name": "db.s.t", "columns": [{"name": column}]})
+        with pytest.raises(InvalidQualifiedName, match="is not a valid column name"), UnitOfWork(database) as uow:
+            assets.upsert_discovered_many(uow, admin(), workspace, [FIRST[0], odd])
     with UnitOfWork(database) as uow:
         left = uow.connection.execute("SELECT count(*) AS n FROM catalog_assets WHERE workspace_id = %s", (workspace,))
         assert left.fetchone()["n"] == 0
