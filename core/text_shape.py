@@ -2,9 +2,9 @@
 else stays. One definition serves column profiles (``Aaaa 99``), the column model's shape features and
 masked examples (``Xxxx 99``).
 
-Shaping is one C-level ``str.translate`` whatever the text: the table is a dict that works out a
-character's shape (``str.isdigit``, ``isalpha``, ``isupper``) the first time it meets it and keeps it,
-so accented names cost no Python call per character."""
+Shaping is one C-level translate whatever the text: ASCII text through a 256-byte table, any other
+through a dict that works out a character's shape (``str.isdigit``, ``isalpha``, ``isupper``) the first
+time it meets it and keeps it, so accented names cost no Python call per character."""
 
 from __future__ import annotations
 
@@ -56,6 +56,15 @@ def shape_table(upper: str = "X", lower: str = "x") -> LazyTranslation:
     return table
 
 
+_BYTE_TABLES: dict[tuple[str, str], bytes] = {}
+
+
 def char_shape(text: str, upper: str = "X", lower: str = "x") -> str:
     """``John 42`` -> ``Xxxx 99`` (or ``Aaaa 99`` with ``upper="A", lower="a"``)."""
+    if text.isascii() and upper.isascii() and lower.isascii():  # bytes.translate: a plain table look-up
+        table = _BYTE_TABLES.get((upper, lower))
+        if table is None:
+            marks = (_DIGITS + _UPPER + _LOWER).encode(), ("9" * 10 + upper * 26 + lower * 26).encode()
+            table = _BYTE_TABLES.setdefault((upper, lower), bytes.maketrans(*marks))
+        return text.encode("ascii").translate(table).decode("ascii")
     return text.translate(shape_table(upper, lower))

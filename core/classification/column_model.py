@@ -44,10 +44,15 @@ VALUES_FOR_TEXT = 20
 VALUE_TEXT_CHARS = 24
 
 _NUMERIC = re.compile(r"^[-+]?\d+([.,]\d+)?$")
+_NUMERIC_LINES = re.compile(r"^[-+]?\d+(?:[.,]\d+)?$", re.MULTILINE)
 # translate tables deleting the characters str.isdigit / str.isalpha accept (any script)
 _DROP_DIGITS = LazyTranslation(lambda char: None if char.isdigit() else ord(char))
 _DROP_LETTERS = LazyTranslation(lambda char: None if char.isalpha() else ord(char))
 _DROP_UPPER = LazyTranslation(lambda char: None if char.isupper() else ord(char))
+# the ASCII characters str.isdigit / isalpha / isupper accept, for bytes.translate on ASCII text
+_ASCII_DIGITS = b"0123456789"
+_ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ASCII_LETTERS = _ASCII_UPPER + b"abcdefghijklmnopqrstuvwxyz"
 _FIRST_CHAR = itemgetter(slice(None, 1))
 
 
@@ -107,17 +112,33 @@ def value_statistics(observation: ColumnObservation) -> list[float]:
     text = "".join(values)
     size = max(len(text), 1)
     # str.isdigit / str.isalpha counts, by what deleting those characters removes (C-level)
-    digits = (len(text) - len(text.translate(_DROP_DIGITS))) / size
-    letters = (len(text) - len(text.translate(_DROP_LETTERS))) / size
+    if text.isascii():
+        raw = text.encode("ascii")
+        digits = (len(raw) - len(raw.translate(None, _ASCII_DIGITS))) / size
+        letters = (len(raw) - len(raw.translate(None, _ASCII_LETTERS))) / size
+    else:
+        digits = (len(text) - len(text.translate(_DROP_DIGITS))) / size
+        letters = (len(text) - len(text.translate(_DROP_LETTERS))) / size
     spaces = text.count(" ") / size
     punctuation = 1.0 - digits - letters - spaces
-    numeric = len(list(filter(_NUMERIC.match, values))) / len(values)
-    words = statistics.fmean(list(map(len, map(str.split, values))))
-    mean_length = statistics.fmean(lengths)
+    joined = "\n".join(values)
+    if not digits:  # a numeric value has a digit
+        numeric = 0.0
+    elif joined.count("\n") == len(values) - 1:  # one multi-line search when no value holds a newline
+        numeric = len(_NUMERIC_LINES.findall(joined)) / len(values)
+    else:
+        numeric = len(list(filter(_NUMERIC.match, values))) / len(values)
+    # Word and length means: integer sums, so sum / count is fmean's correctly rounded result.
+    words = len(joined.split()) / len(values)  # whitespace separates values: no word spans two
+    mean_length = len(text) / len(values)
     spread = _pstdev(lengths) / (mean_length + 1)
     uniqueness = len(values) / max(observation.total_values, len(values))
     firsts = "".join(map(_FIRST_CHAR, values))  # a single character is upper case or not
-    upper_start = (len(firsts) - len(firsts.translate(_DROP_UPPER))) / len(values)
+    if firsts.isascii():
+        raw = firsts.encode("ascii")
+        upper_start = (len(raw) - len(raw.translate(None, _ASCII_UPPER))) / len(values)
+    else:
+        upper_start = (len(firsts) - len(firsts.translate(_DROP_UPPER))) / len(values)
     return [
         min(mean_length / 40.0, 3.0),
         min(spread, 3.0),

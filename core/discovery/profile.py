@@ -13,12 +13,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.discovery.model import AssetProfile, AssetSample, ColumnProfile, ColumnValues, ShapeCount
-from core.text_shape import char_shape, shape_table
+from core.text_shape import char_shape
 
 ORDERED_TYPES = frozenset({"integer", "decimal", "date", "timestamp", "time"})
 MAX_SHAPE = 32
 TOP_SHAPES = 5
-_SHAPES = shape_table("A", "a")
 _TEXT_OR_NONE = frozenset({str, type(None)})
 
 
@@ -54,7 +53,7 @@ def _shapes(present: list[str], counts: Counter[str], lengths: list[int]) -> Cou
     joined = "\x00".join([v[:MAX_SHAPE] for v in present] if long else present)
     if joined.count("\x00") == len(present) - 1:
         # Every shape from one translate of the joined values, counted in C.
-        shapes = joined.translate(_SHAPES).split("\x00")
+        shapes = char_shape(joined, "A", "a").split("\x00")
         if long:
             shapes = [s + "…" if n > MAX_SHAPE else s for s, n in zip(shapes, lengths, strict=True)]
         return Counter(shapes)
