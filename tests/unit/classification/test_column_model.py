@@ -68,3 +68,44 @@ def test_value_statistics_upper_start_counts_values_starting_upper_case():
     values = ("Anna", "bob", "Émile", "1st", "Zoë", "ß")
     observation = ColumnObservation(name_text="", values=values, pattern_fractions={}, name_scores={}, total_values=6)
     assert value_statistics(observation)[9] == 3 / 6
+
+
+def _statistics_value_by_value(values: tuple[str, ...], total: int) -> list[float]:
+    """The value statistics' definition, one value and one character at a time."""
+    import re
+    import statistics
+
+    text = "".join(values)
+    size = max(len(text), 1)
+    digits = sum(map(str.isdigit, text)) / size
+    letters = sum(map(str.isalpha, text)) / size
+    spaces = text.count(" ") / size
+    lengths = [len(v) for v in values]
+    mean_length = statistics.fmean(lengths)
+    return [
+        min(mean_length / 40.0, 3.0),
+        min(statistics.pstdev(lengths) / (mean_length + 1), 3.0),
+        digits,
+        letters,
+        spaces,
+        max(1.0 - digits - letters - spaces, 0.0),
+        sum(1 for v in values if re.match(r"^[-+]?\d+([.,]\d+)?$", v)) / len(values),
+        min(statistics.fmean(len(v.split()) for v in values) / 5.0, 3.0),
+        len(values) / max(total, len(values)),
+        sum(1 for v in values if v[:1].isupper()) / len(values),
+        0.0,
+    ]
+
+
+def test_value_statistics_follow_their_definition_for_any_text():
+    cases = [
+        ("12", "-3.5", "+4,25", "x1", "1.", "٣٤", "²"),  # numeric forms, Arabic-Indic and superscript digits
+        ("Anna", "bob", "Émile", "Zoë"),  # no digit at all, non-ASCII letters
+        ("a\nb", "12\n", "7", " 8 ", ""),  # a newline inside a value, blank and padded values
+        ("one two  three", "four", "ǅemal Ⅻ"),
+    ]
+    for values in cases:
+        observation = ColumnObservation(
+            name_text="", values=values, pattern_fractions={}, name_scores={}, total_values=9
+        )
+        assert value_statistics(observation) == _statistics_value_by_value(values, 9)
