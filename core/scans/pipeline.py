@@ -66,7 +66,7 @@ def discover(uow: UnitOfWork, scan_id: UUID) -> dict[str, Any]:
     row = _scan(uow, scan_id)
     source, credentials = _source(uow, row)
     result = connectors.discover(source.connection, credentials)
-    found = [(a.qualified_name, a.asset_type, a.fingerprint.value, a.model_dump(mode="json")) for a in result.assets]
+    found = [(a.qualified_name, a.asset_type, a.fingerprint.value, a.model_dump_json()) for a in result.assets]
     pending = service.record_discovery(uow, scan_id, found)
     counts = uow.scans.progress(scan_id)
     return {

@@ -304,10 +304,11 @@ def join_landing(uow: UnitOfWork, data_source_id: UUID) -> UUID | None:
 
 
 def record_discovery(
-    uow: UnitOfWork, scan_id: UUID, assets: list[tuple[str, str, str | None, dict[str, Any]]]
+    uow: UnitOfWork, scan_id: UUID, assets: list[tuple[str, str, str | None, dict[str, Any] | str]]
 ) -> list[str]:
-    """Store what discovery found; unchanged assets of an incremental scan are skipped (their previous
-    findings carried over). Returns the qualified names still to scan."""
+    """Store what discovery found (name, type, fingerprint, descriptor as a dict or JSON text);
+    unchanged assets of an incremental scan are skipped (their previous findings carried over).
+    Returns the qualified names still to scan."""
     row = _active_row(uow, scan_id)
     skip: set[str] = set()
     if row["incremental"] and row["previous_scan_id"]:
