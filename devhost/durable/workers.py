@@ -21,6 +21,30 @@ from devhost.durable.store import DurableStore
 log = logging.getLogger("devhost.durable")
 
 
+class Wake:
+    """A loop's wake-up call that is never lost. The loop ``clear``s it before it looks for work and
+    ``sleep``s when it found none; a ``set`` that comes in between (work arrived after the loop looked)
+    makes that sleep return at once instead of after its whole timeout."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._due = False
+
+    def set(self) -> None:
+        with self._condition:
+            self._due = True
+            self._condition.notify_all()
+
+    def clear(self) -> None:
+        with self._condition:
+            self._due = False
+
+    def sleep(self, timeout: float, stop: threading.Event) -> None:
+        with self._condition:
+            if not (self._due or stop.is_set()):
+                self._condition.wait(timeout)
+
+
 class DurableWorkers:
     def __init__(
         self,
@@ -36,8 +60,8 @@ class DurableWorkers:
         self.max_activities = max(1, max_activities)
         self.owner = uuid.uuid4().hex
         self._stop = threading.Event()
-        self._orchestration_wake = threading.Condition()
-        self._activity_wake = threading.Condition()
+        self._orchestration_wake = Wake()
+        self._activity_wake = Wake()
         self._inflight = 0
         self._inflight_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.max_activities, thread_name_prefix="devhost-activity")
@@ -76,16 +100,15 @@ class DurableWorkers:
         results.join(timeout=10)  # drains what finished
 
     def wake_orchestrations(self) -> None:
-        with self._orchestration_wake:
-            self._orchestration_wake.notify_all()
+        self._orchestration_wake.set()
 
     def wake_activities(self) -> None:
-        with self._activity_wake:
-            self._activity_wake.notify_all()
+        self._activity_wake.set()
 
     # -- orchestrations ---------------------------------------------------------------------------
     def _orchestration_loop(self) -> None:
         while not self._stop.is_set():
+            self._orchestration_wake.clear()
             try:
                 worked = self._orchestration_pass()
             except Exception:  # noqa: BLE001 - keep the dispatcher alive; the episode rolled back
@@ -109,9 +132,7 @@ class DurableWorkers:
                     timeout = min(timeout, max(0.005, (next_at - datetime.now(UTC)).total_seconds()))
             except Exception:  # noqa: BLE001
                 log.exception("could not read the next timer")
-            with self._orchestration_wake:
-                if not self._stop.is_set():
-                    self._orchestration_wake.wait(timeout)
+            self._orchestration_wake.sleep(timeout, self._stop)
 
     def _orchestration_pass(self) -> bool:
         now = time.monotonic()
@@ -152,6 +173,7 @@ class DurableWorkers:
     # -- activities -------------------------------------------------------------------------------
     def _activity_loop(self) -> None:
         while not self._stop.is_set():
+            self._activity_wake.clear()
             with self._inflight_lock:
                 # Keep the pool fed: claim up to four times its size (queued claims run in order).
                 free = 4 * self.max_activities - self._inflight
@@ -168,9 +190,7 @@ class DurableWorkers:
                     self._inflight += 1
                 self._pool.submit(self._run_activity, work)
             if not claimed:
-                with self._activity_wake:
-                    if not self._stop.is_set():
-                        self._activity_wake.wait(0.5)
+                self._activity_wake.sleep(0.5, self._stop)
 
     def _run_activity(self, work: dict[str, Any]) -> None:
         try:
