@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.classification.native.loader import NativeLibrary
+
 LIBRARY_PATH = Path(__file__).with_name("_hs_lines.so")
 
 # Hyperscan compile flags (hs_compile.h): fixed by the library's ABI.
@@ -25,67 +27,56 @@ HS_FLAG_CASELESS = 1
 HS_FLAG_MULTILINE = 4
 HS_FLAG_UTF8 = 32
 
-_lock = threading.Lock()
-_library: ctypes.CDLL | None = None
-_load_error: str | None = None
-
 
 class NativeScanError(RuntimeError):
     """The native helper returned an error code."""
 
 
+def _declare(library: ctypes.CDLL) -> None:
+    pointer = ctypes.c_void_p
+    library.dw_version.restype = ctypes.c_char_p
+    library.dw_version.argtypes = []
+    library.dw_compile.restype = ctypes.c_int
+    library.dw_compile.argtypes = [
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.POINTER(ctypes.c_uint),
+        ctypes.POINTER(ctypes.c_uint),
+        ctypes.c_uint,
+        ctypes.POINTER(pointer),
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_int),
+    ]
+    library.dw_serialize.restype = ctypes.c_int
+    library.dw_serialize.argtypes = [pointer, ctypes.POINTER(pointer), ctypes.POINTER(ctypes.c_size_t)]
+    library.dw_deserialize.restype = ctypes.c_int
+    library.dw_deserialize.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(pointer)]
+    library.dw_alloc_scratch.restype = ctypes.c_int
+    library.dw_alloc_scratch.argtypes = [pointer, ctypes.POINTER(pointer)]
+    library.dw_free_scratch.restype = ctypes.c_int
+    library.dw_free_scratch.argtypes = [pointer]
+    library.dw_free_database.restype = ctypes.c_int
+    library.dw_free_database.argtypes = [pointer]
+    library.dw_free.restype = None
+    library.dw_free.argtypes = [pointer]
+    library.dw_scan_lines.restype = ctypes.c_longlong
+    library.dw_scan_lines.argtypes = [
+        pointer,
+        pointer,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        pointer,
+        ctypes.c_longlong,
+        pointer,
+    ]
+
+
+_HELPER = NativeLibrary(LIBRARY_PATH, _declare)
+
+
 def _load() -> ctypes.CDLL | None:
-    global _library, _load_error
-    with _lock:
-        if _library is not None or _load_error is not None:
-            return _library
-        if not LIBRARY_PATH.exists():
-            _load_error = f"{LIBRARY_PATH.name} is not built (run scripts/bootstrap.sh)"
-            return None
-        try:
-            library = ctypes.CDLL(str(LIBRARY_PATH))
-        except OSError as exc:  # e.g. libhs.so.5 missing on this machine
-            _load_error = str(exc)
-            return None
-        pointer = ctypes.c_void_p
-        library.dw_version.restype = ctypes.c_char_p
-        library.dw_version.argtypes = []
-        library.dw_compile.restype = ctypes.c_int
-        library.dw_compile.argtypes = [
-            ctypes.POINTER(ctypes.c_char_p),
-            ctypes.POINTER(ctypes.c_uint),
-            ctypes.POINTER(ctypes.c_uint),
-            ctypes.c_uint,
-            ctypes.POINTER(pointer),
-            ctypes.c_char_p,
-            ctypes.c_size_t,
-            ctypes.POINTER(ctypes.c_int),
-        ]
-        library.dw_serialize.restype = ctypes.c_int
-        library.dw_serialize.argtypes = [pointer, ctypes.POINTER(pointer), ctypes.POINTER(ctypes.c_size_t)]
-        library.dw_deserialize.restype = ctypes.c_int
-        library.dw_deserialize.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(pointer)]
-        library.dw_alloc_scratch.restype = ctypes.c_int
-        library.dw_alloc_scratch.argtypes = [pointer, ctypes.POINTER(pointer)]
-        library.dw_free_scratch.restype = ctypes.c_int
-        library.dw_free_scratch.argtypes = [pointer]
-        library.dw_free_database.restype = ctypes.c_int
-        library.dw_free_database.argtypes = [pointer]
-        library.dw_free.restype = None
-        library.dw_free.argtypes = [pointer]
-        library.dw_scan_lines.restype = ctypes.c_longlong
-        library.dw_scan_lines.argtypes = [
-            pointer,
-            pointer,
-            ctypes.c_char_p,
-            ctypes.c_uint,
-            ctypes.c_uint,
-            pointer,
-            ctypes.c_longlong,
-            pointer,
-        ]
-        _library = library
-        return library
+    return _HELPER.load()
 
 
 def available() -> bool:
@@ -95,15 +86,14 @@ def available() -> bool:
 
 def unavailable_reason() -> str | None:
     """Why ``available()`` is False (None when it is True)."""
-    _load()
-    return _load_error
+    return _HELPER.error
 
 
 def version() -> str:
     """The version string of the Hyperscan/Vectorscan library the helper uses."""
     library = _load()
     if library is None:
-        raise NativeScanError(_load_error or "native helper unavailable")
+        raise NativeScanError(_HELPER.error or "native helper unavailable")
     return library.dw_version().decode()
 
 
@@ -132,7 +122,7 @@ class NativeDatabase:
         """Compile ``expressions`` (ids = their positions) into one block-mode database."""
         library = _load()
         if library is None:
-            raise NativeScanError(_load_error or "native helper unavailable")
+            raise NativeScanError(_HELPER.error or "native helper unavailable")
         count = len(expressions)
         database = ctypes.c_void_p()
         error = ctypes.create_string_buffer(512)
@@ -158,7 +148,7 @@ class NativeDatabase:
         """Load a database written by ``serialize`` (same library version and platform)."""
         library = _load()
         if library is None:
-            raise NativeScanError(_load_error or "native helper unavailable")
+            raise NativeScanError(_HELPER.error or "native helper unavailable")
         database = ctypes.c_void_p()
         rc = library.dw_deserialize(data, len(data), ctypes.byref(database))
         if rc != 0:

@@ -7,56 +7,41 @@
 from __future__ import annotations
 
 import ctypes
-import threading
 from pathlib import Path
 
 import numpy as np
 
-LIBRARY_PATH = Path(__file__).with_name("_ngrams.so")
+from core.classification.native.loader import NativeLibrary
 
-_lock = threading.Lock()
-_library: ctypes.CDLL | None = None
-_load_error: str | None = None
+LIBRARY_PATH = Path(__file__).with_name("_ngrams.so")
 
 
 class NgramCountError(RuntimeError):
     """The native counter returned an error code."""
 
 
-def _load() -> ctypes.CDLL | None:
-    global _library, _load_error
-    with _lock:
-        if _library is not None or _load_error is not None:
-            return _library
-        if not LIBRARY_PATH.exists():
-            _load_error = f"{LIBRARY_PATH.name} is not built (run scripts/bootstrap.sh)"
-            return None
-        try:
-            library = ctypes.CDLL(str(LIBRARY_PATH))
-        except OSError as exc:
-            _load_error = str(exc)
-            return None
-        pointer, int64, int32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
-        library.dw_count_ngrams.restype = ctypes.c_longlong
-        library.dw_count_ngrams.argtypes = [
-            pointer, int64, pointer, int64,  # digits, length, starts, rows
-            int32, int32, int64,  # min_n, max_n, base
-            pointer, int64, pointer, pointer, int64,  # table, table_size, keys, columns, key_count
-            int32, pointer, pointer, pointer, int64,  # features, indptr, indices, data, capacity
-        ]  # fmt: skip
-        _library = library
-        return library
+def _declare(library: ctypes.CDLL) -> None:
+    pointer, int64, int32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
+    library.dw_count_ngrams.restype = ctypes.c_longlong
+    library.dw_count_ngrams.argtypes = [
+        pointer, int64, pointer, int64,  # digits, length, starts, rows
+        int32, int32, int64,  # min_n, max_n, base
+        pointer, int64, pointer, pointer, int64,  # table, table_size, keys, columns, key_count
+        int32, pointer, pointer, pointer, int64,  # features, indptr, indices, data, capacity
+    ]  # fmt: skip
+
+
+_HELPER = NativeLibrary(LIBRARY_PATH, _declare)
 
 
 def available() -> bool:
     """True when the compiled counter loads on this machine."""
-    return _load() is not None
+    return _HELPER.load() is not None
 
 
 def unavailable_reason() -> str | None:
     """Why ``available()`` is False (None when it is True)."""
-    _load()
-    return _load_error
+    return _HELPER.error
 
 
 def count(
@@ -74,9 +59,9 @@ def count(
     """``(data, indices, indptr)`` of the count matrix: ``digits`` are the documents' digits, each
     document followed by a 0, ``starts`` where each begins plus the total length (``len(digits)``).
     ``table`` maps a key to its feature (-1: none); without it ``keys`` (ascending) and ``columns``."""
-    library = _load()
+    library = _HELPER.load()
     if library is None:
-        raise NgramCountError(_load_error or "native n-gram counter unavailable")
+        raise NgramCountError(_HELPER.error or "native n-gram counter unavailable")
     digits = np.ascontiguousarray(digits, dtype=np.int32)
     starts = np.ascontiguousarray(starts, dtype=np.int64)
     rows = len(starts) - 1
